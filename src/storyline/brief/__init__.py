@@ -1,0 +1,290 @@
+"""Brief stage: one cited page per story.
+
+Everything in a brief is extractive: each line is a verbatim span of a source
+article's normalized text (``Citation.quote == article.text[start:end]``), so a
+brief can be wrong about emphasis but cannot invent a detail.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from .._nlp import load_nlp
+from ..dedup import stream_order
+from ..dedup._shingles import tokens
+from ..model import (
+    Article,
+    Brief,
+    Citation,
+    Claim,
+    DedupRecord,
+    Entity,
+    Fact,
+    Quote,
+    Story,
+    SummarySentence,
+    TimelineEntry,
+)
+from ._differences import Aliases, FigureRef, discrepancies, group_figures
+from ._figures import extract_figures
+from ._quotes import RawQuote, find_quotes
+from ._sentences import RELATED, SentenceTable
+
+__all__ = ["brief", "build_brief", "independent_units"]
+
+_ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "LAW"}
+
+
+def independent_units(articles: list[Article], records: dict[str, DedupRecord]) -> dict[str, str]:
+    """Article id -> independent source unit.
+
+    Copies and versions fold into their dedup group; groups from one outlet fold
+    together too (an outlet's second report is not a second, independent source).
+    """
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    by_source: dict[str, str] = {}
+    for a in stream_order(articles):
+        rec = records.get(a.id)
+        group = rec.group if rec else a.id
+        root = find(group)
+        if a.source:
+            key = a.source.strip().lower()
+            if key in by_source:
+                other = find(by_source[key])
+                if other != root:
+                    parent[root] = other
+            else:
+                by_source[key] = root
+    return {a.id: find(records[a.id].group if a.id in records else a.id) for a in articles}
+
+
+def _summary(table: SentenceTable, other_max: np.ndarray, n_units: int) -> list[SummarySentence]:
+    n = len(table)
+    if n == 0:
+        return []
+    cross = np.array([table.units(table.support(i)) for i in range(n)], dtype=float)
+    centrality = table.sim.sum(axis=1) - 1.0
+    centrality = centrality / (centrality.max() or 1.0)
+    position = np.array([1.0 / (1.0 + p) for p in table.position])
+    score = centrality + 0.6 * position + 0.5 * np.log1p(cross - 1)
+    eligible = [i for i in range(n) if table.substantive(i) and table.ntokens[i] <= 70]
+    want = max(3, min(7, 2 + n_units))
+    chosen: list[int] = []
+    while eligible and len(chosen) < want:
+        def mmr(i: int) -> float:
+            redundancy = max((table.sim[i, j] for j in chosen), default=0.0)
+            return float(score[i]) - 1.2 * redundancy
+
+        best = max(eligible, key=mmr)
+        if chosen and max(table.sim[best, j] for j in chosen) >= 0.5:
+            eligible.remove(best)
+            continue
+        chosen.append(best)
+        eligible.remove(best)
+    out = []
+    for i in chosen:
+        support = table.support(i)
+        out.append(SummarySentence(table.text(i), [table.citation(j) for j in support],
+                                   table.units(support)))
+    return out
+
+
+def _agreements_and_exclusives(
+    table: SentenceTable, other_max: np.ndarray, unit_key: dict[str, str]
+) -> tuple[list[Claim], dict[str, list[Claim]]]:
+    used: set[int] = set()
+    agreements: list[Claim] = []
+    order = sorted(range(len(table)), key=lambda i: (table.article_of[i], table.position[i]))
+    candidates = []
+    for i in order:
+        if not table.substantive(i):
+            continue
+        support = table.support(i)
+        units = table.units(support)
+        if units >= 2:
+            candidates.append((-units, -float(table.sim[i].sum()), i, support))
+    for _, _, i, support in sorted(candidates):
+        if i in used:
+            continue
+        used.update(support)
+        agreements.append(Claim(table.text(i), [table.citation(j) for j in support],
+                                table.units(support)))
+    exclusives: dict[str, list[Claim]] = defaultdict(list)
+    seen: set[int] = set()
+    for i in order:
+        if i in seen or not table.substantive(i) or other_max[i] >= RELATED:
+            continue
+        # fold the same sentence in other versions of the same report
+        same = [j for j in table.support(i) if table.unit_of[j] == table.unit_of[i]]
+        seen.update(same)
+        unit = unit_key[table.unit_of[i]]
+        exclusives[unit].append(Claim(table.text(i), [table.citation(j) for j in same], 1))
+    return agreements, dict(exclusives)
+
+
+def _ner(table: SentenceTable, units: dict[str, str], limit: int = 20
+         ) -> tuple[list[Entity], dict[int, dict[int, list[tuple[int, int]]]]]:
+    """One spaCy NER pass per article: the story's entities, and PERSON spans per sentence
+    (relative to the sentence) for quote attribution."""
+    nlp = load_nlp()
+    articles = table.articles
+    starts: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(table)):
+        starts[table.article_of[i]].append(table.spans[i][0])
+    found: dict[tuple[str, str], dict[str, Citation]] = defaultdict(dict)
+    persons: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+    with nlp.select_pipes(enable=["tok2vec", "ner"]):
+        docs = nlp.pipe([a.text for a in articles], batch_size=16)
+        for n, (a, doc) in enumerate(zip(articles, docs, strict=True)):
+            for ent in doc.ents:
+                if ent.label_ == "PERSON" and starts[n]:
+                    k = bisect.bisect_right(starts[n], ent.start_char) - 1
+                    base = starts[n][k]
+                    persons[n][k].append((ent.start_char - base, ent.end_char - base))
+                if ent.label_ not in _ENTITY_LABELS or len(ent.text) < 2:
+                    continue
+                key = (ent.text, ent.label_)
+                if a.id not in found[key]:
+                    found[key][a.id] = Citation(a.id, ent.start_char, ent.end_char,
+                                                a.text[ent.start_char:ent.end_char])
+    entities = [Entity(name, label, len({units[c.article] for c in cites.values()}),
+                       list(cites.values()))
+                for (name, label), cites in found.items()]
+    entities.sort(key=lambda e: (-e.sources, -len(e.citations), e.name))
+    return entities[:limit], persons
+
+
+def _quotes(table: SentenceTable, units: dict[str, str],
+            persons: dict[int, dict[int, list[tuple[int, int]]]]) -> list[Quote]:
+    raw: list[tuple[Article, RawQuote]] = []
+    by_article: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for i in range(len(table)):
+        by_article[table.article_of[i]].append(table.spans[i])
+    for n, a in enumerate(table.articles):
+        for q in find_quotes(a.text, by_article[n], persons.get(n, {})):
+            raw.append((a, q))
+    groups: list[list[tuple[Article, RawQuote]]] = []
+    folded = [" ".join(tokens(a.text[q.start:q.end])) for a, q in raw]
+    index_of: list[int] = []
+    for k, (a, q) in enumerate(raw):
+        for g, group in enumerate(groups):
+            rep = index_of[g]
+            if fuzz.partial_ratio(folded[k], folded[rep]) >= 90 and min(
+                len(folded[k]), len(folded[rep])) >= 20:
+                group.append((a, q))
+                break
+        else:
+            groups.append([(a, q)])
+            index_of.append(k)
+    out = []
+    for group in groups:
+        speaker = next((q.speaker for _, q in group if q.speaker), None)
+        role = next((q.role for _, q in group if q.role), None)
+        a0, q0 = group[0]
+        cites = [Citation(a.id, q.start, q.end, a.text[q.start:q.end]) for a, q in group]
+        out.append(Quote(a0.text[q0.start:q0.end], speaker, role, cites,
+                         len({units[c.article] for c in cites})))
+    out.sort(key=lambda q: (-q.independent_sources, -len(q.citations)))
+    return out
+
+
+def _facts(table: SentenceTable, units: dict[str, str]) -> tuple[list[Fact], list]:
+    refs: list[FigureRef] = []
+    for i in range(len(table)):
+        a = table.articles[table.article_of[i]]
+        s, e = table.spans[i]
+        prev = table.text(i - 1) if i and table.article_of[i - 1] == table.article_of[i] else ""
+        for f in extract_figures(a.text, s, e, prev):
+            refs.append(FigureRef(f, a.id, units[a.id], a.text))
+    names = sorted({r.figure.holder for r in refs if r.figure.holder})
+    proper = [n for a in table.articles for n in _long_names(a.text)]
+    groups = group_figures(refs, Aliases(names + proper))
+    return [r.fact() for r in refs if r.figure.kind != "time"], discrepancies(groups)
+
+
+def _long_names(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"\b[A-Z][\w.&-]+(?:\s+[A-Z][\w.&-]+){1,4}", text)
+
+
+def _headline(articles: list[Article], summary: list[SummarySentence]) -> str:
+    for a in articles:
+        if a.title:
+            return a.title
+    if summary:
+        text = summary[0].text
+        return text if len(text) <= 110 else text[:110].rsplit(" ", 1)[0] + "..."
+    return "(untitled story)"
+
+
+def build_brief(story: Story) -> Brief:
+    """Build the brief of one story (its articles and their dedup records)."""
+    articles = stream_order(list(story.articles))
+    records = story.dedup
+    units = independent_units(articles, records)
+    canon_of_unit: dict[str, str] = {}
+    for a in articles:
+        canon_of_unit.setdefault(units[a.id], records[a.id].group if a.id in records else a.id)
+    table = SentenceTable.build(articles, units)
+    if len(table):
+        codes = {u: k for k, u in enumerate(sorted(set(table.unit_of)))}
+        arr = np.array([codes[u] for u in table.unit_of])
+        other = arr[:, None] != arr[None, :]
+        other_max = np.where(other, table.sim, 0.0).max(axis=1)
+    else:
+        other_max = np.zeros(0)
+    n_units = len(set(units.values()))
+    summary = _summary(table, other_max, n_units)
+    agreements, exclusives = _agreements_and_exclusives(table, other_max, canon_of_unit)
+    facts, diffs = _facts(table, units)
+    entities, persons = _ner(table, units) if articles else ([], {})
+    quotes = _quotes(table, units, persons) if articles else []
+    timeline = [
+        TimelineEntry(a.id, a.source, a.published, a.title,
+                      records[a.id].relation if a.id in records else "original",
+                      records[a.id].of if a.id in records else None)
+        for a in articles
+    ]
+    return Brief(
+        story=story.id,
+        headline=_headline([a for a in articles if records.get(a.id) is None
+                            or records[a.id].of is None] or articles, summary),
+        articles=articles,
+        dedup=[records[a.id] for a in articles if a.id in records],
+        independent_sources=n_units,
+        summary=summary,
+        facts=facts,
+        quotes=quotes,
+        entities=entities,
+        agreements=agreements,
+        discrepancies=diffs,
+        exclusives=exclusives,
+        timeline=timeline,
+    )
+
+
+def brief(
+    stories: Iterable[Story],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> list[Brief]:
+    """Build one brief per story."""
+    out = []
+    for story in stories:
+        out.append(build_brief(story))
+        if progress is not None:
+            progress(1)
+    return out
+

@@ -1,0 +1,120 @@
+"""The sentence table of a story and the similarity that says two sentences make one claim.
+
+Two sentences make the same claim when most word bigrams of the shorter recur
+in the longer (copies, lightly edited versions) or when their TF-IDF cosine over
+content words is high (paraphrase across outlets). The table is built once per
+story; summary, agreements and exclusives all read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from ..dedup._shingles import tokens
+from ..model import Article, Citation
+from ..normalize.sentences import sentence_spans
+
+__all__ = ["SentenceTable", "SAME_CLAIM", "RELATED"]
+
+_STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "according"}
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _terms(sentence: str) -> list[str]:
+    """Content-word stems: paraphrases across outlets share these more than their bigrams."""
+    return [_stem(t) for t in tokens(sentence) if t not in _STOP and len(t) > 1]
+
+SAME_CLAIM = 0.3  # cosine at or above which two sentences state the same claim
+RELATED = 0.2  # cosine below which a sentence has no counterpart in another report
+_MIN_TOKENS = 6
+
+
+@dataclass(slots=True)
+class SentenceTable:
+    articles: list[Article]
+    article_of: list[int]  # sentence -> article index
+    unit_of: list[str]  # sentence -> independent unit
+    spans: list[tuple[int, int]]
+    position: list[int]  # rank of the sentence within its article
+    ntokens: list[int]
+    sim: NDArray[np.float64]  # dense sentence x sentence similarity
+
+    @classmethod
+    def build(cls, articles: list[Article], unit_of_article: dict[str, str]) -> SentenceTable:
+        article_of: list[int] = []
+        spans: list[tuple[int, int]] = []
+        position: list[int] = []
+        texts: list[str] = []
+        ntok: list[int] = []
+        for n, a in enumerate(articles):
+            for p, (s, e) in enumerate(sentence_spans(a.text)):
+                article_of.append(n)
+                spans.append((s, e))
+                position.append(p)
+                texts.append(a.text[s:e])
+                ntok.append(len(tokens(a.text[s:e])))
+        units = [unit_of_article[articles[i].id] for i in article_of]
+        if not texts:
+            return cls(articles, article_of, units, spans, position, ntok, np.zeros((0, 0)))
+        try:
+            x = TfidfVectorizer(analyzer=_terms, sublinear_tf=True).fit_transform(texts)
+            cos = (x @ x.T).toarray() if sparse.issparse(x) else np.asarray(x @ x.T)
+        except ValueError:  # nothing but stop words
+            cos = np.eye(len(texts))
+        bigrams = [set(zip(t, t[1:], strict=False)) for t in (tokens(s) for s in texts)]
+        # bigram containment, only where cosine already suggests a relation (cheap)
+        rows, cols = np.nonzero(cos >= 0.25)
+        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+            if i < j and bigrams[i] and bigrams[j]:
+                c = len(bigrams[i] & bigrams[j]) / min(len(bigrams[i]), len(bigrams[j]))
+                if c >= 0.6 and min(ntok[i], ntok[j]) >= _MIN_TOKENS:
+                    cos[i, j] = cos[j, i] = max(cos[i, j], 0.5 + c / 2)
+        return cls(articles, article_of, units, spans, position, ntok, cos)
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def text(self, i: int) -> str:
+        s, e = self.spans[i]
+        return self.articles[self.article_of[i]].text[s:e]
+
+    def citation(self, i: int) -> Citation:
+        s, e = self.spans[i]
+        a = self.articles[self.article_of[i]]
+        return Citation(a.id, s, e, a.text[s:e])
+
+    def substantive(self, i: int) -> bool:
+        return self.ntokens[i] >= _MIN_TOKENS
+
+    def support(self, i: int, threshold: float = SAME_CLAIM) -> list[int]:
+        """``i`` and, in every other article, its best counterpart at or above ``threshold``."""
+        out = [i]
+        row = self.sim[i]
+        best: dict[int, int] = {}
+        for j in np.nonzero(row >= threshold)[0].tolist():
+            a = self.article_of[j]
+            if a == self.article_of[i]:
+                continue
+            if a not in best or row[j] > row[best[a]]:
+                best[a] = j
+        out.extend(sorted(best.values()))
+        return out
+
+    def units(self, sentences: list[int]) -> int:
+        return len({self.unit_of[j] for j in sentences})
+
+    def max_other_unit(self, i: int) -> float:
+        """Best similarity of ``i`` to any sentence of another independent report."""
+        mask = np.array([u != self.unit_of[i] for u in self.unit_of])
+        return float(self.sim[i][mask].max()) if mask.any() else 0.0

@@ -1,0 +1,169 @@
+"""Online story clustering: each article joins the best live story or starts one.
+
+An article's vector is TF-IDF over title, lead and body terms plus proper-noun
+phrases, with document frequencies that grow with the stream. Candidate stories
+come from an inverted index over each story's strongest terms, so the cost per
+article depends on how many live stories share its terms, not on the archive
+size. A story goes dormant once no report has joined it for ``window_days``.
+Batch clustering is this same loop over articles sorted by publication date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from typing import Any
+
+from ..model import Article
+from ._features import raw_features
+
+__all__ = ["ClusterConfig", "OnlineClusterer"]
+
+_DAY = 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterConfig:
+    """Weights and thresholds; the defaults ship in ``cluster/defaults.json``."""
+
+    threshold: float = 0.25
+    grace_days: float = 2.0
+    decay_days: float = 5.0
+    window_days: float = 14.0
+    query_terms: int = 40
+    index_terms: int = 60
+    max_candidates: int = 200
+
+    @classmethod
+    def default(cls) -> ClusterConfig:
+        data = json.loads(
+            resources.files("storyline.cluster").joinpath("defaults.json").read_text()
+        )
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class _Story:
+    id: str
+    centroid: dict[str, float] = field(default_factory=dict)
+    norm2: float = 0.0
+    size: int = 0
+    last: float | None = None
+    members: list[str] = field(default_factory=list)
+
+    def add(self, vec: dict[str, float], article_id: str, ts: float | None) -> None:
+        c = self.centroid
+        for t, w in vec.items():
+            old = c.get(t, 0.0)
+            c[t] = old + w
+            self.norm2 += 2 * old * w + w * w
+        self.size += 1
+        self.members.append(article_id)
+        if ts is not None:
+            self.last = ts if self.last is None else max(self.last, ts)
+
+    def cosine(self, vec: dict[str, float]) -> float:
+        if self.norm2 <= 0:
+            return 0.0
+        c = self.centroid
+        return sum(w * c.get(t, 0.0) for t, w in vec.items()) / math.sqrt(self.norm2)
+
+
+class OnlineClusterer:
+    """Assign articles to stories one at a time (``partial_fit``) or in batch (``fit_predict``)."""
+
+    def __init__(self, config: ClusterConfig | None = None, *, now: datetime | None = None):
+        self.config = config or ClusterConfig.default()
+        self.stories: list[_Story] = []
+        self._df: dict[str, int] = {}
+        self._n = 0
+        self._postings: dict[str, list[int]] = {}
+        self._clock: float | None = None  # latest publication time seen
+        self._future = ((now or datetime.now(UTC)) + timedelta(days=1)).timestamp()
+        self.assignments: dict[str, str] = {}
+
+    def _timestamp(self, article: Article) -> float | None:
+        """Publication time; a date in the future is not trusted and counts as unknown."""
+        if article.published is None:
+            return None
+        ts = article.published.timestamp()
+        return None if ts > self._future else ts
+
+    def _vector(self, article: Article) -> dict[str, float]:
+        raw = raw_features(article)
+        self._n += 1
+        df = self._df
+        for t in raw:
+            df[t] = df.get(t, 0) + 1
+        n = self._n
+        vec = {t: w * (math.log((1 + n) / (1 + df[t])) + 1.0) for t, w in raw.items()}
+        norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+        return {t: w / norm for t, w in vec.items()}
+
+    def _time_factor(self, ts: float | None, story: _Story) -> float:
+        if ts is None or story.last is None:
+            return 1.0
+        gap = abs(ts - story.last) / _DAY
+        if gap > self.config.window_days:
+            return 0.0
+        return math.exp(-max(0.0, gap - self.config.grace_days) / self.config.decay_days)
+
+    def _candidates(self, vec: dict[str, float]) -> list[int]:
+        top = sorted(vec.items(), key=lambda kv: -kv[1])[: self.config.query_terms]
+        counts: dict[int, int] = {}
+        for t, _w in top:
+            for s in self._postings.get(t, ()):
+                counts[s] = counts.get(s, 0) + 1
+        ranked = sorted(counts, key=lambda s: -counts[s])
+        return ranked[: self.config.max_candidates]
+
+    def score(self, article: Article) -> list[tuple[str, float]]:
+        """Similarity of an article to its candidate stories (does not change state)."""
+        vec = self._vector(article)
+        self._n -= 1
+        for t in vec:
+            self._df[t] -= 1
+        ts = self._timestamp(article)
+        return [(self.stories[s].id, self.stories[s].cosine(vec) *
+                 self._time_factor(ts, self.stories[s])) for s in self._candidates(vec)]
+
+    def partial_fit(self, article: Article) -> str:
+        """Place one article; return its story id."""
+        vec = self._vector(article)
+        ts = self._timestamp(article)
+        if ts is not None:
+            self._clock = ts if self._clock is None else max(self._clock, ts)
+        best, best_sim = -1, 0.0
+        for s in self._candidates(vec):
+            story = self.stories[s]
+            factor = self._time_factor(ts, story)
+            if factor <= 0.0:
+                continue
+            sim = story.cosine(vec) * factor
+            if sim > best_sim:
+                best, best_sim = s, sim
+        if best < 0 or best_sim < self.config.threshold:
+            sid = "s-" + hashlib.sha1(article.id.encode()).hexdigest()[:10]
+            self.stories.append(_Story(sid))
+            best = len(self.stories) - 1
+        story = self.stories[best]
+        story.add(vec, article.id, ts if ts is not None else self._clock)
+        top = sorted(vec.items(), key=lambda kv: -kv[1])[: self.config.index_terms]
+        for t, _w in top:
+            plist = self._postings.setdefault(t, [])
+            if not plist or plist[-1] != best:
+                plist.append(best)
+        self.assignments[article.id] = story.id
+        return story.id
+
+    def assign(self, article_id: str, story_id: str) -> None:
+        """Record an article (a folded copy) as a member of an existing story."""
+        self.assignments[article_id] = story_id

@@ -1,0 +1,63 @@
+"""Dedup stage: exact copies, near-duplicates, contained copies and versions of one report.
+
+``dedup(articles)`` is the batch form; :class:`DedupIndex` is the incremental,
+persistent one that the batch form drives in publication order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from ..model import Article, DedupRecord
+from ._align import AlignConfig, Alignment, Sentences, align, classify
+from .index import DedupConfig, DedupIndex, Match
+
+__all__ = [
+    "AlignConfig",
+    "Alignment",
+    "DedupConfig",
+    "DedupIndex",
+    "Match",
+    "Sentences",
+    "align",
+    "classify",
+    "dedup",
+    "stream_order",
+]
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def stream_order(articles: list[Article]) -> list[Article]:
+    """Publication order; undated articles keep their input order after the dated ones.
+
+    Undated articles go last so that a dated original always precedes its copies;
+    among themselves, input order stands for arrival order.
+    """
+    return [a for _, a in sorted(enumerate(articles),
+                                 key=lambda p: (p[1].published or _NEVER, p[0]))]
+
+
+def dedup(
+    articles: Iterable[Article],
+    *,
+    config: DedupConfig | None = None,
+    index: DedupIndex | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[DedupRecord]:
+    """Group copies and versions; return one record per article, in input order.
+
+    With ``index``, articles are added to it (those already in it are not added
+    again) and the records cover everything the index holds from this input.
+    """
+    batch = list(articles)
+    index = index if index is not None else DedupIndex(config)
+    for article in stream_order(batch):
+        if article.id not in index:
+            index.add(article)
+        if progress is not None:
+            progress(1)
+    wanted = {a.id for a in batch}
+    by_id = {r.id: r for r in index.records() if r.id in wanted}
+    return [by_id[a.id] for a in batch]

@@ -1,0 +1,145 @@
+"""Ingest stage: files, folders and standard input to :class:`~storyline.model.Article`.
+
+Bad input never stops a batch: each problem becomes an :class:`InputProblem`
+(naming the file, the line where there is one, and the reason) and the reader
+moves on. Callers collect the problems; ``strict=True`` raises on the first.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import InputError, InputProblem
+from ..model import Article
+from ._decode import DecodeError, decode
+from ._formats import READERS, Item
+
+__all__ = ["IngestReport", "SUPPORTED_SUFFIXES", "iter_items", "read_articles"]
+
+SUPPORTED_SUFFIXES = tuple(sorted(READERS))
+
+
+@dataclass
+class IngestReport:
+    """What a read produced besides articles: problems, and files passed over."""
+
+    problems: list[InputProblem] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def errors(self) -> list[InputProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def _read_bytes(path: str, data: bytes, suffix: str, stem: str) -> Iterator[Item]:
+    try:
+        text, _encoding = decode(data)
+    except DecodeError as exc:
+        yield InputProblem(path, str(exc))
+        return
+    yield from READERS[suffix](text, path, stem)
+
+
+def _walk(root: Path, report: IngestReport) -> Iterator[Path]:
+    """Files below a folder, in a stable order; hidden ones and unknown formats passed over."""
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if path.suffix.lower() not in READERS:
+            report.skipped.append(str(path))
+            continue
+        yield path
+
+
+def iter_items(
+    inputs: Iterable[str | Path],
+    report: IngestReport | None = None,
+    stdin: BinaryIO | None = None,
+) -> Iterator[Item]:
+    """Yield articles and problems from files, folders (recursive) and ``-`` (JSONL on stdin).
+
+    A file named explicitly must have a known format; inside a folder, files of
+    other formats (a ``gold.tsv``, a ``README.md``) are passed over and listed in
+    ``report.skipped``.
+    """
+    report = report if report is not None else IngestReport()
+    for raw in inputs:
+        name = str(raw)
+        if name == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            report.files += 1
+            yield from _read_bytes("<stdin>", stream.read(), ".jsonl", "stdin")
+            continue
+        path = Path(name)
+        if path.is_dir():
+            files: Iterable[Path] = _walk(path, report)
+        elif path.exists():
+            files = [path]
+        else:
+            yield InputProblem(name, "no such file or folder")
+            continue
+        for file in files:
+            suffix = file.suffix.lower()
+            if suffix not in READERS:
+                yield InputProblem(
+                    str(file),
+                    f"unknown format {suffix or '(no extension)'!r}; expected one of "
+                    + ", ".join(SUPPORTED_SUFFIXES),
+                )
+                continue
+            report.files += 1
+            try:
+                data = file.read_bytes()
+            except OSError as exc:
+                yield InputProblem(str(file), f"cannot read: {exc.strerror or exc}")
+                continue
+            yield from _read_bytes(str(file), data, suffix, file.stem)
+
+
+def read_articles(
+    inputs: Iterable[str | Path],
+    *,
+    report: IngestReport | None = None,
+    strict: bool = False,
+    on_problem: Callable[[InputProblem], None] | None = None,
+    stdin: BinaryIO | None = None,
+) -> list[Article]:
+    """Read every article from ``inputs``; problems go to ``report`` and ``on_problem``.
+
+    Article ids must be unique within a run; a repeated id is reported and the
+    later article is renamed ``id~2``, ``id~3``... so that nothing is lost.
+    With ``strict=True`` the first error raises :class:`InputError`.
+    """
+    report = report if report is not None else IngestReport()
+    seen: dict[str, int] = {}
+    articles: list[Article] = []
+    for item in iter_items(inputs, report, stdin=stdin):
+        if isinstance(item, InputProblem):
+            report.problems.append(item)
+            if on_problem is not None:
+                on_problem(item)
+            if strict and item.severity == "error":
+                raise InputError(item)
+            continue
+        count = seen.get(item.id, 0) + 1
+        seen[item.id] = count
+        if count > 1:
+            new_id = f"{item.id}~{count}"
+            problem = InputProblem(
+                item.path or "<input>",
+                f"duplicate id {item.id!r}; kept as {new_id!r}",
+                item.line,
+                severity="warning",
+            )
+            report.problems.append(problem)
+            if on_problem is not None:
+                on_problem(problem)
+            item.id = new_id
+        articles.append(item)
+    return articles

@@ -1,0 +1,130 @@
+"""One reader per input format. Each yields articles and problems, never raises on bad data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+from ..errors import InputProblem
+from ..model import Article
+from ._records import RecordError, article_from_record, parse_date
+
+__all__ = ["READERS", "Item", "read_html", "read_json", "read_jsonl", "read_text"]
+
+Item = Article | InputProblem
+
+
+def _warn(path: str, line: int | None, reasons: list[str]) -> Iterator[InputProblem]:
+    for reason in reasons:
+        yield InputProblem(path, reason, line, severity="warning")
+
+
+def read_text(text: str, path: str, stem: str) -> Iterator[Item]:
+    """A bare text file: the whole file is the article body; id = file stem."""
+    yield Article(id=stem, text=text, original_text=text, path=path)
+
+
+def read_html(text: str, path: str, stem: str) -> Iterator[Item]:
+    """An HTML page: trafilatura extracts the main text, title, date and site."""
+    import trafilatura  # imported here: it is slow to import and only HTML needs it
+
+    doc = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False)
+    body = getattr(doc, "text", None) if doc is not None else None
+    if not body or not body.strip():
+        yield InputProblem(path, "no article text found in the HTML page")
+        return
+    title = (getattr(doc, "title", None) or "").strip()
+    lines = [ln for ln in body.split("\n") if ln.strip()]
+    if title and lines and lines[0].strip() == title:
+        lines = lines[1:]  # trafilatura repeats the headline as the first line
+    body = "\n\n".join(lines)
+    url = getattr(doc, "url", None)
+    source = getattr(doc, "sitename", None) or (urlparse(url).hostname if url else None)
+    author = getattr(doc, "author", None)
+    yield Article(
+        id=stem,
+        text=body,
+        title=title,
+        url=url,
+        source=source,
+        published=parse_date(getattr(doc, "date", None)),
+        authors=[a.strip() for a in author.split(";")] if author else [],
+        language=getattr(doc, "language", None),
+        original_text=body,
+        original_title=title,
+        path=path,
+    )
+
+
+def _record(record: object, path: str, line: int | None, fallback_id: str) -> Iterator[Item]:
+    try:
+        article, warnings = article_from_record(
+            record, path=path, line=line, fallback_id=fallback_id
+        )
+    except RecordError as exc:
+        yield InputProblem(path, str(exc), line)
+        return
+    yield from _warn(path, line, warnings)
+    yield article
+
+
+def read_jsonl(text: str, path: str, stem: str) -> Iterator[Item]:
+    """JSON Lines: one article object per line; a broken line is reported and skipped."""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            yield InputProblem(path, f"broken JSON: {exc.msg} (column {exc.colno})", number)
+            continue
+        yield from _record(record, path, number, f"{stem}-{number}")
+
+
+def read_json(text: str, path: str, stem: str) -> Iterator[Item]:
+    """A JSON file: one article object, or an array of them."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        yield InputProblem(path, f"broken JSON: {exc.msg}", exc.lineno)
+        return
+    if isinstance(data, list):
+        for index, record in enumerate(data):
+            yield from _record(record, path, None, f"{stem}-{index + 1}")
+    else:
+        yield from _record(data, path, None, stem)
+
+
+def read_csv(text: str, path: str, stem: str) -> Iterator[Item]:
+    """CSV with a header row naming the fields (ours or news-please's)."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames:
+        yield InputProblem(path, "CSV file has no header row")
+        return
+    try:
+        for record in reader:
+            line = reader.line_num
+            clean = {k: v for k, v in record.items() if k is not None}
+            yield from _record(clean, path, line, f"{stem}-{line}")
+    except csv.Error as exc:
+        yield InputProblem(path, f"broken CSV: {exc}", reader.line_num)
+
+
+READERS = {
+    ".txt": read_text,
+    ".text": read_text,
+    ".html": read_html,
+    ".htm": read_html,
+    ".json": read_json,
+    ".jsonl": read_jsonl,
+    ".ndjson": read_jsonl,
+    ".csv": read_csv,
+}
+
+
+def suffix_of(path: Path) -> str:
+    return path.suffix.lower()

@@ -1,0 +1,142 @@
+"""Text cleaning: Unicode, quotes, whitespace, agency markup and boilerplate.
+
+Wire copies differ from the report they carry mostly in markup (ticker tags,
+credits, footnotes, bylines) and in the sharing and newsletter lines that sites
+wrap around them. Removing those from the analysed text is what lets dedup see
+a syndicated copy as the report it is; the original text is kept elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["clean_text", "clean_title"]
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\t": " ",
+        "\u00ad": None,  # soft hyphen
+        "\u200b": None,  # zero-width space
+        "\u200c": None,
+        "\u200d": None,
+        "\ufeff": None,
+    }
+)
+
+# Ticker and index tags: "(>> General Motors Company)", "<7211.T>", "<.SXAP>", "<GM.N>", "<EUR=>".
+_TICKER_PAREN = re.compile(r"\s*\(>>[^)\n]{0,80}\)")
+_TICKER_ANGLE = re.compile(r"\s*<[.^]?[A-Z0-9][A-Za-z0-9.=^_-]{0,15}>")
+# A space left before punctuation once a tag is gone: "Ford , Toyota" -> "Ford, Toyota".
+_SPACE_BEFORE_PUNCT = re.compile(r"[ ]+([,.;:!?)])")
+
+# Whole lines that are markup or boilerplate, not reporting.
+_LINE_PATTERNS = [
+    # currency footnotes: "($1 = 0.7539 euros)", "(1 euro = $1.32)"
+    re.compile(r"^\(\s*(?:[$€£¥]|US\$|\d)[^()]{0,40}=\s*[^()]{1,40}\)$"),
+    # credits: "(Additional reporting by ...; Editing by ...)", "(Reporting by ...)"
+    re.compile(
+        r"^\(?\s*(?:additional\s+)?(?:reporting|writing|editing|compiled|research|"
+        r"graphics|translation)\s+by\b.*\)?$",
+        re.I,
+    ),
+    # bylines: "By Christiaan Hetzner and Laurence Frost", "By JANE DOE, Associated Press"
+    re.compile(
+        r"^[Bb][Yy]\s+[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,3}"
+        r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,3}){0,4}"
+        r"(?:\s*[,|-]\s*[A-Z][\w\s.]{0,40})?$"
+    ),
+    # sharing, newsletter and site furniture
+    re.compile(
+        r"^(?:share (?:this|on)\b|follow us\b|sign up\b|subscribe\b|click here\b|"
+        r"read more\b|related(?: stories| articles)?:?$|advertisement$|"
+        r"copyright\b|©|all rights reserved|get our .{0,40}newsletter|"
+        r"this (?:article|story) (?:was|has been) (?:updated|corrected)\b.{0,40}$|"
+        r"(?:email|print|tweet|facebook|twitter|linkedin|whatsapp)(?:\s*[|/·]\s*\w+)*$)",
+        re.I,
+    ),
+]
+_MAX_BOILERPLATE_LINE = 400
+
+_WS = re.compile(r"[ \t\r\f\v]+")
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_QUOTES)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _is_boilerplate(line: str) -> bool:
+    if len(line) > _MAX_BOILERPLATE_LINE:
+        return False
+    return any(p.match(line) for p in _LINE_PATTERNS)
+
+
+def _join_broken_paragraphs(paragraphs: list[str]) -> list[str]:
+    """Re-join a paragraph split mid-sentence ("... Citroen" / "are discussing ...")."""
+    out: list[str] = []
+    for para in paragraphs:
+        if (
+            out
+            and para[:1].islower()
+            and not re.search(r"""[.!?:;"')\]]$""", out[-1])
+        ):
+            out[-1] = f"{out[-1]} {para}"
+        else:
+            out.append(para)
+    return out
+
+
+def clean_text(text: str) -> str:
+    """Return the analysed form of an article body.
+
+    Paragraphs come out separated by one blank line; lines inside a paragraph
+    are joined with a space. Agency markup, credits, footnotes, bylines and
+    sharing boilerplate are removed.
+    """
+    text = _fold(text)
+    text = _TICKER_PAREN.sub("", text)
+    text = _TICKER_ANGLE.sub("", text)
+    if "\n\n" not in text.strip():
+        # No blank lines at all: one paragraph per line (common in extracted text).
+        text = text.replace("\n", "\n\n")
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for raw in text.split("\n"):
+        line = _WS.sub(" ", raw).strip()
+        if not line:
+            if current:
+                paragraphs.append(" ".join(current))
+                current = []
+            continue
+        if _is_boilerplate(line):
+            if current:
+                paragraphs.append(" ".join(current))
+                current = []
+            continue
+        current.append(line)
+    if current:
+        paragraphs.append(" ".join(current))
+    paragraphs = [_SPACE_BEFORE_PUNCT.sub(r"\1", p) for p in paragraphs]
+    return "\n\n".join(_join_broken_paragraphs(paragraphs))
+
+
+def clean_title(title: str) -> str:
+    """Fold a title the same way as the text, on one line."""
+    return _WS.sub(" ", _fold(title).replace("\n", " ")).strip()
