@@ -25,6 +25,7 @@ class FigureRef:
     article: str
     unit: str
     text: str  # the article text, for citations
+    published: float | None = None  # the article's publication time (epoch seconds)
 
     def fact(self, group: str = "") -> Fact:
         f = self.figure
@@ -76,6 +77,8 @@ def group_figures(refs: list[FigureRef], aliases: Aliases) -> list[list[FigureRe
                 continue
             if f.kind == "money" and g.unit != f.unit:
                 continue
+            if g.value and f.value and not 0.1 <= f.value / g.value <= 10:
+                continue  # a per-share price and a market value are different quantities
             if not all(aliases.same(o.figure.holder, f.holder) for o in group):
                 continue
             directions = {o.figure.direction for o in group} | {f.direction}
@@ -97,26 +100,52 @@ def _fmt(f: Figure) -> str:
     return f"{f.text} ({', '.join(quals)})" if quals else f"{f.text} (no qualifier)"
 
 
+# Quantities that move by the hour: a different value at a different time is an update.
+VOLATILE = frozenset({"share price", "market value", "price", "rate", "deaths", "injured",
+                      "cases", "turnout", "votes", "people", "homes", "passengers"})
+
+
+def _strong_time(f: Figure) -> tuple[str, ...]:
+    """Clock times and intraday extremes, the qualifiers that date a figure precisely."""
+    clock = tuple(q for q in f.qualifiers.get("time", []) if any(c.isdigit() for c in q)
+                  or "close" in q.lower() or "closing" in q.lower() or "intraday" in q.lower())
+    return tuple(sorted(q.lower() for q in clock + tuple(f.qualifiers.get("peak", []))))
+
+
 def classify_group(group: list[FigureRef]) -> tuple[str, str] | None:
-    """``(kind, explanation)`` for a group whose values differ; ``None`` when they agree."""
+    """``(kind, explanation)`` for a group whose values differ across reports; else ``None``.
+
+    Values that differ only within one article are different quantities of one report
+    (an opening and a closing price), not a disagreement between sources.
+    """
     values = {round(r.figure.value or 0.0, 6) for r in group}
     if len(values) < 2:
         return None
+    by_article: dict[str, set[float]] = {}
+    for r in group:
+        by_article.setdefault(r.article, set()).add(round(r.figure.value or 0.0, 6))
+    if len(by_article) < 2 or all(v == next(iter(by_article.values()))
+                                  for v in by_article.values()):
+        return None
     figs = [r.figure for r in group]
     listing = "; ".join(_fmt(f) for f in figs)
-    times = {_signature(f, ("time", "peak")) for f in figs}
-    if len(times) >= 2 and any(times):
+    strong = {_strong_time(f) for f in figs}
+    if len(strong) >= 2 and any(strong):
         return "time-update", f"values given for different times: {listing}"
+    volatile = figs[0].measure in VOLATILE
+    times = {_signature(f, ("time", "peak")) for f in figs}
+    published = {r.published for r in group if r.published is not None}
+    if volatile and ((len(times) >= 2 and any(times)) or len(published) >= 2):
+        return "time-update", f"values reported at different times: {listing}"
     scopes = {_signature(f, ("scope",)) for f in figs}
     if len(scopes) >= 2 and any(scopes):
         return "different-scope", f"values given for different scopes: {listing}"
     exact = [f.value for f in figs if not f.approximate and f.value is not None]
     rough = [f.value for f in figs if f.approximate and f.value is not None]
-    if rough and (
+    if rough and len(set(exact)) <= 1 and (
         not exact or all(abs(e - r) <= 0.12 * max(abs(e), abs(r)) for e in exact for r in rough)
     ):
-        if len(set(exact)) <= 1:
-            return "approximation", f"a rounded or hedged value against a precise one: {listing}"
+        return "approximation", f"a rounded or hedged value against a precise one: {listing}"
     return "conflict", f"no time, scope or approximation explains the difference: {listing}"
 
 

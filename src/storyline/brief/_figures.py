@@ -56,7 +56,7 @@ _MEASURES = {
     "voting rights": "voting rights", "voting right": "voting rights", "votes": "votes",
     "share price": "share price", "shares": "share price", "share": "share price",
     "stock": "share price", "stocks": "share price", "market value": "market value",
-    "capital": "capital", "stake": "stake", "holding": "stake",
+    "share capital": "capital", "capital": "capital", "stake": "stake", "holding": "stake",
     "operating loss": "loss", "net loss": "loss", "loss": "loss", "losses": "loss",
     "lost": "loss", "profit": "profit", "profits": "profit", "earnings": "profit",
     "revenue": "revenue", "revenues": "revenue", "sales": "sales", "turnover": "revenue",
@@ -102,7 +102,7 @@ _QUALIFIERS: list[tuple[str, re.Pattern[str]]] = [
         r"|\b(?:full[- ]year|annual|year-on-year|year-over-year)\b"
         r"|\b(?:in|for|during)\s+(?:fiscal\s+)?(?:19|20)\d\d\b"
         r"|\bover (?:the )?(?:past |last )?\d+ (?:months|years|weeks|days)\b"
-        r"|\b(?:division|unit|subsidiary|business|branch|arm|segment|operations)\b"
+        r"|\b(?:division|unit|subsidiary|segment|operations)\b"
         r"|\b(?:worldwide|globally|nationwide|in Europe|in the U\.S\.)\b", re.I)),
     ("hedge", re.compile(
         r"\b(?:almost|nearly|about|around|roughly|approximately|some|more than|less than|"
@@ -111,10 +111,7 @@ _QUALIFIERS: list[tuple[str, re.Pattern[str]]] = [
 ]
 _PROPER = re.compile(r"\b([A-Z][A-Za-z&.\-]*(?:\s+[A-Z][A-Za-z&.\-]*)*)(?:'s)?")
 _NOT_HOLDER = frozenset(
-    "The A An But And In On At For With After Before When While If As It He She They We This "
-    "That There His Her Its Their Our GMT UTC ET CET BST Monday Tuesday Wednesday Thursday "
-    "Friday Saturday Sunday January February March April May June July August September "
-    "October November December E".split()
+    ["The", "A", "An", "But", "And", "In", "On", "At", "For", "With", "After", "Before", "When", "While", "If", "As", "It", "He", "She", "They", "We", "This", "That", "There", "His", "Her", "Its", "Their", "Our", "GMT", "UTC", "ET", "CET", "BST", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "E"]
 )
 
 
@@ -187,16 +184,22 @@ def _raw_matches(sentence: str) -> list[tuple[int, int, str, float | None, str]]
 
 _GAP_TO_MEASURE = re.compile(
     r"[ ]*(?:higher|lower|up|down)?[ ]*(?:of[ ]+)?(?:the[ ]+|its[ ]+|their[ ]+|his[ ]+|her[ ]+|"
-    r"[A-Z][\w.&-]*(?:'s)?[ ]+)?(?:[a-z-]+[ ]+){0,2}"
+    r"[A-Z][\w.&-]*(?:'s)?[ ]+)?(?:[a-z-]+(?:'s)?[ ]+){0,2}"
 )
 
 
-def _measure(sentence: str, start: int, end: int, lo: int, hi: int) -> str | None:
+def _measure(sentence: str, start: int, end: int, lo: int, hi: int, count_only: bool = False
+             ) -> str | None:
     """What the figure measures: "X of the <measure>" after it first, else the nearest one."""
     for m in _MEASURE_RE.finditer(sentence, end, hi):
         if _GAP_TO_MEASURE.fullmatch(sentence, end, m.start()):
-            return _MEASURES[m.group(1).lower()]
+            measure = _MEASURES[m.group(1).lower()]
+            if measure == "share price" and re.match(r"\s*of\b", sentence[end:]):
+                return "capital"  # "a third of the company's shares" is ownership
+            return measure
         break
+    if count_only:
+        return None
     best: tuple[int, str] | None = None
     for m in _MEASURE_RE.finditer(sentence, lo, hi):
         dist = start - m.end() if m.end() <= start else m.start() - end
@@ -248,6 +251,7 @@ _UP = re.compile(r"\b(?:up|rose|rise|rising|jump(?:ed|s)?|gain(?:ed|s)?|higher|i
                  r"soar(?:ed|ing)?|climb(?:ed|ing)?|surge[ds]?|grew|grow(?:ing|th)?)\b", re.I)
 _DOWN = re.compile(r"\b(?:down|fell|fall(?:ing|s)?|decline[ds]?|lower|drop(?:ped|s)?|slump(?:ed)?|"
                    r"plunge[ds]?|decrease[ds]?|shr[ai]nk|tumble[ds]?|slid)\b", re.I)
+_NEAR = 60  # qualifiers further than this from a figure describe something else
 _CLAUSE = re.compile(r",\s+(?:while|whereas|but|and|although)\b|;|\s-\s|\swhile\s")
 _HEDGE_BEFORE = re.compile(
     r"(?:almost|nearly|about|around|roughly|approximately|some|more than|less than|close to|"
@@ -271,7 +275,8 @@ def extract_figures(text: str, start: int, end: int, context: str = "") -> list[
         lo = max([ce for cs, ce in cuts if ce <= s] + [c for c in clauses if c <= s], default=0)
         hi = min([cs for cs, ce in cuts if cs >= e] + [c for c in clauses if c >= e],
                  default=len(sentence))
-        quals = {k: v for k, v in _qualifiers(sentence[lo:hi]).items() if k != "hedge"}
+        near_lo, near_hi = max(lo, s - _NEAR), min(hi, e + _NEAR)
+        quals = {k: v for k, v in _qualifiers(sentence[near_lo:near_hi]).items() if k != "hedge"}
         hedge = _HEDGE_BEFORE.search(sentence[max(0, s - 25):s])
         if hedge:
             quals["hedge"] = [hedge.group(0).strip()]
@@ -285,7 +290,8 @@ def extract_figures(text: str, start: int, end: int, context: str = "") -> list[
             measure, holder = prev.measure, prev.holder
             quals = prev.qualifiers
         else:
-            measure = _measure(sentence, s, e, lo, hi) if kind != "time" else "time"
+            measure = (_measure(sentence, s, e, lo, hi, count_only=kind == "count")
+                       if kind != "time" else "time")
             holder = _holder(sentence, s, e, hi, context)
         window = sentence[lo:hi]
         up, down = _UP.search(window), _DOWN.search(window)

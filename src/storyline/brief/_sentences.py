@@ -8,6 +8,7 @@ story; summary, agreements and exclusives all read it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,9 +36,32 @@ def _terms(sentence: str) -> list[str]:
     """Content-word stems: paraphrases across outlets share these more than their bigrams."""
     return [_stem(t) for t in tokens(sentence) if t not in _STOP and len(t) > 1]
 
-SAME_CLAIM = 0.3  # cosine at or above which two sentences state the same claim
+SAME_CLAIM = 0.35  # cosine at or above which two sentences state the same claim
 RELATED = 0.2  # cosine below which a sentence has no counterpart in another report
 _MIN_TOKENS = 6
+
+
+_PROPER = re.compile(r"(?<=[a-z,;:] )[A-Z][a-zA-Z]+")
+
+
+def _veto_other_subjects(cos: NDArray[np.float64], texts: list[str]) -> None:
+    """Two sentences about different named parties do not make one claim, however alike
+    ("Ostmark declined to comment" / "Halvorsen declined to comment"); nor do two that
+    share fewer than three content words."""
+    terms = [set(_terms(t)) for t in texts]
+    propers = [{m.group(0) for m in _PROPER.finditer(" " + t)} | _first_name(t) for t in texts]
+    rows, cols = np.nonzero(cos >= RELATED)
+    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        if i >= j:
+            continue
+        shared = len(terms[i] & terms[j])
+        if shared < 3 or (propers[i] and propers[j] and not propers[i] & propers[j]):
+            cos[i, j] = cos[j, i] = min(cos[i, j], RELATED * 0.95)
+
+
+def _first_name(text: str) -> set[str]:
+    m = re.match(r"\W*([A-Z][a-zA-Z]+)", text)
+    return {m.group(1)} if m and m.group(1).lower() not in _STOP else set()
 
 
 @dataclass(slots=True)
@@ -72,6 +96,7 @@ class SentenceTable:
             cos = (x @ x.T).toarray() if sparse.issparse(x) else np.asarray(x @ x.T)
         except ValueError:  # nothing but stop words
             cos = np.eye(len(texts))
+        _veto_other_subjects(cos, texts)
         bigrams = [set(zip(t, t[1:], strict=False)) for t in (tokens(s) for s in texts)]
         # bigram containment, only where cosine already suggests a relation (cheap)
         rows, cols = np.nonzero(cos >= 0.25)

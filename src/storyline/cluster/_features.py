@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -23,7 +22,7 @@ _STOP = frozenset(ENGLISH_STOP_WORDS) | {
     "said", "says", "say", "told", "would", "could", "also", "according", "year", "years",
     "new", "one", "two", "just", "like", "people", "time", "percent", "mr", "mrs", "ms",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "week",
-    "day", "today", "yesterday", "month", "including", "including", "news", "reuters",
+    "day", "today", "yesterday", "month", "including", "news", "reuters",
 }
 _CAP_STOP = frozenset(w.capitalize() for w in _STOP) | {
     "The", "But", "And", "In", "On", "At", "For", "With", "After", "Before", "When", "While",
@@ -72,21 +71,24 @@ def _entities(text: str) -> list[str]:
     return out
 
 
-def raw_features(article: Article, config: FeatureConfig = FeatureConfig()) -> dict[str, float]:
+_DEFAULT = FeatureConfig()
+
+
+def raw_features(article: Article, config: FeatureConfig = _DEFAULT) -> dict[str, float]:
     """Sublinear term weights by field, before IDF: ``1 + log(weighted tf)``."""
-    counts: Counter[str] = Counter()
+    counts: dict[str, float] = {}
     title = article.title or ""
     body = article.text
     words = body.split()
     lead = " ".join(words[: config.lead_words])
     for t in _terms(title):
-        counts[t] += config.title_weight
+        counts[t] = counts.get(t, 0.0) + config.title_weight
     for t in _terms(lead):
-        counts[t] += config.lead_weight - 1.0
+        counts[t] = counts.get(t, 0.0) + config.lead_weight - 1.0
     for t in _terms(body):
-        counts[t] += 1.0
+        counts[t] = counts.get(t, 0.0) + 1.0
     for e in _entities(title):
-        counts[e] += config.title_weight * config.entity_weight
+        counts[e] = counts.get(e, 0.0) + config.title_weight * config.entity_weight
     for e in _entities(body):
-        counts[e] += config.entity_weight
+        counts[e] = counts.get(e, 0.0) + config.entity_weight
     return {t: 1.0 + math.log(c) for t, c in counts.items() if c > 0}

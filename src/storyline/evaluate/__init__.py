@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import EvaluationError
 
@@ -72,7 +73,7 @@ def pairwise(pred: Mapping[str, str], gold: Mapping[str, str]) -> tuple[float, f
     psize = Counter(pred[i] for i in items)
     gsize = Counter(gold[i] for i in items)
 
-    def pairs(counts: Counter[object]) -> int:
+    def pairs(counts: Counter[Any]) -> int:
         return sum(c * (c - 1) // 2 for c in counts.values())
 
     tp, pp, gp = pairs(joint), pairs(psize), pairs(gsize)

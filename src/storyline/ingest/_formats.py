@@ -74,7 +74,9 @@ def _record(record: object, path: str, line: int | None, fallback_id: str) -> It
 
 def read_jsonl(text: str, path: str, stem: str) -> Iterator[Item]:
     """JSON Lines: one article object per line; a broken line is reported and skipped."""
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # Split on newlines only: JSON strings may hold U+2028/U+2029/U+0085 raw.
+    for number, raw in enumerate(text.split("\n"), start=1):
+        raw = raw.rstrip("\r")
         if not raw.strip():
             continue
         try:

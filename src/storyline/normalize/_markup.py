@@ -59,13 +59,13 @@ _LINE_PATTERNS = [
     re.compile(
         r"^[Bb][Yy]\s+[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,3}"
         r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,3}){0,4}"
-        r"(?:\s*[,|-]\s*[A-Z][\w\s.]{0,40})?$"
+        r"(?:\s*[,|-]\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,5})?$"
     ),
     # sharing, newsletter and site furniture
     re.compile(
         r"^(?:share (?:this|on)\b|follow us\b|sign up\b|subscribe\b|click here\b|"
         r"read more\b|related(?: stories| articles)?:?$|advertisement$|"
-        r"copyright\b|©|all rights reserved|get our .{0,40}newsletter|"
+        r"(?:copyright|\(c\))\s*(?:©\s*)?\d{4}\b|©|all rights reserved|get our .{0,40}newsletter|"
         r"this (?:article|story) (?:was|has been) (?:updated|corrected)\b.{0,40}$|"
         r"(?:email|print|tweet|facebook|twitter|linkedin|whatsapp)(?:\s*[|/·]\s*\w+)*$)",
         re.I,

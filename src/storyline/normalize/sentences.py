@@ -18,28 +18,18 @@ __all__ = ["split_sentences", "sentence_spans"]
 # Abbreviations after which a period does not end a sentence (compared lower-case,
 # without the final period).
 _ABBREVIATIONS = frozenset(
-    """
-    mr mrs ms dr prof sen rep gov gen lt col capt cmdr sgt maj adm st ste mt ft jr sr
-    rev hon pres supt det insp messrs mmes fr
-    inc corp co ltd plc llc bros dept univ assn est approx
-    no nos vol fig op art sec ch para pp
-    jan feb mar apr jun jul aug sep sept oct nov dec
-    mon tue tues wed thu thur thurs fri sat sun
-    vs etc al cf ca e.g i.e
-    ala ariz ark calif colo conn del fla ga ill ind kan ky la md mass mich minn miss mo
-    mont neb nev okla ore pa tenn tex va vt wash wis wyo
-    """.split()
+    ["mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "lt", "col", "capt", "cmdr", "sgt", "maj", "adm", "st", "ste", "mt", "ft", "jr", "sr", "rev", "hon", "pres", "supt", "det", "insp", "messrs", "mmes", "fr", "inc", "corp", "co", "ltd", "plc", "llc", "bros", "dept", "univ", "assn", "est", "approx", "no", "nos", "vol", "fig", "op", "art", "sec", "ch", "para", "pp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "vs", "etc", "al", "cf", "ca", "e.g", "i.e", "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan", "ky", "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn", "tex", "va", "vt", "wash", "wis", "wyo"]
 )
 # Abbreviations that may also end a sentence: split only before a typical opener.
 _SENTENCE_FINAL_ABBREVIATIONS = frozenset({"etc", "inc", "corp", "co", "ltd", "plc", "llc"})
 _OPENERS = frozenset(
-    """
-    the a an he she it they we i you his her its their our this that these those there
-    but and or so yet in on at for with after before when while if as although though
-    mr mrs ms dr some many most all no one two three several officials police
-    """.split()
+    ["the", "a", "an", "he", "she", "it", "they", "we", "i", "you", "his", "her", "its", "their", "our", "this", "that", "these", "those", "there", "but", "and", "or", "so", "yet", "in", "on", "at", "for", "with", "after", "before", "when", "while", "if", "as", "although", "though", "mr", "mrs", "ms", "dr", "some", "many", "most", "all", "no", "one", "two", "three", "several", "officials", "police"]
 )
 
+# Written lower-case in running text; every other abbreviation is capitalised ("No. 2",
+# "Ill.", "Sun."), so "he said no." and "fell ill." still end their sentences.
+_LOWERCASE_ABBREVIATIONS = frozenset({"etc", "vs", "e.g", "i.e", "al", "approx", "ca", "cf", "pp"})
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _CANDIDATE = re.compile(r"""[.!?]+["')\]]*(?=\s+["'(\[]?[A-Z0-9])""")
 _WORD_BEFORE = re.compile(r"""([A-Za-z][A-Za-z.]*)\.$""")
 _NEXT_WORD = re.compile(r"""\s+["'(\[]?([A-Za-z0-9][\w'-]*)""")
@@ -59,10 +49,8 @@ def _is_boundary(text: str, start: int, end: int) -> bool:
     lower = word.lower()
     nxt = _NEXT_WORD.match(text, end)
     next_word = nxt.group(1) if nxt else ""
-    if lower in _ABBREVIATIONS:
-        if lower in _SENTENCE_FINAL_ABBREVIATIONS and next_word.lower() in _OPENERS:
-            return True
-        return False
+    if lower in _ABBREVIATIONS and (word[0].isupper() or lower in _LOWERCASE_ABBREVIATIONS):
+        return lower in _SENTENCE_FINAL_ABBREVIATIONS and next_word.lower() in _OPENERS
     if len(word) == 1 and word.isupper():
         return False  # an initial: "John F. Kennedy"
     if "." in word:
@@ -82,10 +70,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans: list[tuple[int, int]] = []
     para_start = start
     while para_start < end:
-        brk = text.find("\n\n", para_start, end)
-        para_end = end if brk < 0 else brk
+        brk = _PARAGRAPH_BREAK.search(text, para_start, end)
+        para_end = end if brk is None else brk.start()
         _split_paragraph(text, para_start, para_end, spans)
-        para_start = para_end + 2 if brk >= 0 else end
+        para_start = brk.end() if brk is not None else end
     return spans
 
 

@@ -1,0 +1,339 @@
+"""The ``storyline`` command. Each stage is a subcommand over the same Python API.
+
+Output goes to stdout (pipeable JSONL by default for the data stages); problems,
+progress and the closing summary go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import pipeline
+from ._progress import Progress
+from .errors import InputProblem, StorylineError
+from .ingest import IngestReport
+from .model import Article
+
+__all__ = ["main", "cli"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_INPUTS_HELP = "Files, folders (read recursively) or - for JSON Lines on standard input."
+
+
+def _err(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
+class _Run:
+    """Shared state of one command run: options, problems and the closing summary."""
+
+    def __init__(self, quiet: bool, strict: bool) -> None:
+        self.quiet = quiet
+        self.strict = strict
+        self.report = IngestReport()
+
+    def problem(self, p: InputProblem) -> None:
+        _err(f"storyline: {p.severity}: {p}")
+
+    def read(self, inputs: Iterable[str]) -> list[Article]:
+        articles = pipeline.read(list(inputs), report=self.report, on_problem=self.problem)
+        return articles
+
+    def summary(self, articles: int, extra: str = "") -> None:
+        errors = len(self.report.errors)
+        warnings = len(self.report.problems) - errors
+        if not self.quiet:
+            parts = [f"{articles} article{'s' if articles != 1 else ''} from "
+                     f"{self.report.files} file{'s' if self.report.files != 1 else ''}"]
+            if errors:
+                parts.append(f"{errors} bad input{'s' if errors != 1 else ''} skipped")
+            if warnings:
+                parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+            if self.report.skipped:
+                parts.append(f"{len(self.report.skipped)} file(s) of other formats passed over")
+            _err("storyline: " + ", ".join(parts) + (f"; {extra}" if extra else ""))
+        if articles == 0:
+            _err("storyline: error: no articles could be read")
+            sys.exit(1)
+        if self.strict and errors:
+            sys.exit(2)
+
+    def progress(self, label: str, total: int) -> Progress:
+        return Progress(label, total, enabled=not self.quiet)
+
+
+def _common(func: F) -> F:
+    """Options every data command shares (as sqlite-utils does)."""
+
+    @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+    @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no closing summary.")
+    @click.option("--strict", is_flag=True,
+                  help="Exit with status 2 when any input was bad (the rest is still output).")
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _emit_jsonl(rows: Iterable[dict[str, Any]]) -> None:
+    out = sys.stdout
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="storyline")
+def cli() -> None:
+    """Turn news articles into stories with cited briefs.
+
+    \b
+    Stages, each usable alone:
+      ingest   read and normalize articles      -> JSONL, one article per line
+      dedup    fold copies and versions         -> JSONL {id, group, relation, of, score}
+      cluster  group reports of one event       -> JSONL {id, story}
+      brief    one cited brief per story        -> text, markdown, html or json
+      eval     score clustering against gold labels
+
+    INPUT is a file (.txt, .html, .json, .jsonl, .csv), a folder (read recursively)
+    or - for JSON Lines on standard input.
+    """
+
+
+@cli.command()
+@_common
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default="jsonl",
+              show_default=True, help="jsonl: one article per line; json: one array.")
+@click.option("--original", is_flag=True, help="Also output the text and title as received.")
+def ingest(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str, original: bool) -> None:
+    """Read and normalize articles (INPUT: files, folders or -).
+
+    The text output is the normalized text that every later stage, and every
+    citation offset, refers to.
+    """
+    run = _Run(quiet, strict)
+    articles = run.read(inputs)
+    rows = [a.to_dict(original=original) for a in articles]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        _emit_jsonl(rows)
+    run.summary(len(articles))
+
+
+@cli.command()
+@_common
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default="jsonl",
+              show_default=True)
+@click.option("--explain", nargs=2, metavar="A B",
+              help="Show the passages articles A and B share, side by side, and their relation.")
+@click.option("--passages", is_flag=True, help="Include the shared passages in the output.")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="A persistent index folder: articles already in it are not re-added, new "
+                   "ones are, and the index is saved back (for streams).")
+def dedup(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str,
+          explain: tuple[str, str] | None, passages: bool, index_dir: Path | None) -> None:
+    """Fold exact copies, near-duplicates, contained copies and versions of one report.
+
+    One line per article: {"id", "group", "relation", "of", "score"}; relation is
+    original, exact, near-duplicate, contained or version; "of" is the id of the
+    group's canonical article (the earliest dated, else the most complete).
+    """
+    from .dedup import DedupIndex
+    from .dedup import dedup as run_dedup
+
+    run = _Run(quiet, strict)
+    articles = run.read(inputs)
+    if explain:
+        _explain(articles, *explain)
+        return
+    index = None
+    if index_dir is not None:
+        index = DedupIndex.load(index_dir) if (index_dir / "meta.json").exists() else DedupIndex()
+    with run.progress("dedup", len(articles)) as bar:
+        records = run_dedup(articles, index=index, progress=bar)
+    if index is not None and index_dir is not None:
+        index.save(index_dir)
+    rows = [r.to_dict(explain=passages) for r in records]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        _emit_jsonl(rows)
+    groups = len({r.group for r in records})
+    run.summary(len(articles), f"{groups} report group{'s' if groups != 1 else ''}")
+
+
+def _explain(articles: list[Article], a_id: str, b_id: str) -> None:
+    from .dedup import DedupIndex
+
+    by_id = {a.id: a for a in articles}
+    for wanted in (a_id, b_id):
+        if wanted not in by_id:
+            raise click.BadParameter(f"no article with id {wanted!r} in the input",
+                                     param_hint="--explain")
+    index = DedupIndex()
+    index.add(by_id[a_id])
+    index.add(by_id[b_id])
+    relation, score, passages = index.compare(a_id, b_id)
+    a_text, b_text = by_id[a_id].text, by_id[b_id].text
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{a_id}[/] ~ [bold]{b_id}[/]: "
+                  f"{relation or 'not related'} (score {score:.3f}), "
+                  f"{len(passages)} shared passage{'s' if len(passages) != 1 else ''}")
+    if passages:
+        table = Table(show_lines=True, expand=True)
+        table.add_column(a_id, ratio=1)
+        table.add_column(b_id, ratio=1)
+        table.add_column("similarity", justify="right", width=10)
+        for p in passages:
+            table.add_row(a_text[p.a_start:p.a_end], b_text[p.b_start:p.b_end],
+                          f"{p.similarity:.2f}")
+        console.print(table)
+
+
+@cli.command()
+@_common
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default="jsonl",
+              show_default=True)
+def cluster(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str) -> None:
+    """Group the reports of one event into stories: one line {"id", "story"} per article.
+
+    Articles are processed in publication order (input order where undated); copies
+    and versions join their canonical article's story.
+    """
+    from .cluster import assign_stories
+    from .dedup import dedup as run_dedup
+
+    run = _Run(quiet, strict)
+    articles = run.read(inputs)
+    with run.progress("dedup", len(articles)) as bar:
+        records = run_dedup(articles, progress=bar)
+    with run.progress("cluster", len(articles)) as bar:
+        mapping = assign_stories(articles, records, progress=bar)
+    rows = [{"id": a.id, "story": mapping[a.id]} for a in articles]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        _emit_jsonl(rows)
+    n = len(set(mapping.values()))
+    run.summary(len(articles), f"{n} stor{'ies' if n != 1 else 'y'}")
+
+
+@cli.command()
+@_common
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json"]),
+              default="text", show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one file per story into this folder instead of standard output.")
+@click.option("--min-articles", type=int, default=1, show_default=True,
+              help="Only brief stories with at least this many articles.")
+def brief(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str, out_dir: Path | None,
+          min_articles: int) -> None:
+    """Write one cited brief per story: summary, differences, agreements, exclusives, quotes.
+
+    Every line is a verbatim span of a source. In JSON every citation is
+    {"article", "start", "end", "quote"} with quote == the ingested text[start:end].
+    """
+    from .brief import build_brief
+    from .cluster import cluster as run_cluster
+    from .dedup import dedup as run_dedup
+    from .render import SUFFIX, render
+
+    run = _Run(quiet, strict)
+    articles = run.read(inputs)
+    if not articles:
+        run.summary(0)
+    with run.progress("dedup", len(articles)) as bar:
+        records = run_dedup(articles, progress=bar)
+    with run.progress("cluster", len(articles)) as bar:
+        stories = run_cluster(articles, records, progress=bar)
+    stories = [s for s in stories if len(s.articles) >= min_articles]
+    briefs = []
+    with run.progress("brief", len(stories)) as bar:
+        for story in stories:
+            briefs.append(build_brief(story))
+            bar(1)
+    if out_dir is None:
+        click.echo(render(briefs, fmt))
+        run.summary(len(articles), f"{len(briefs)} brief{'s' if len(briefs) != 1 else ''}")
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for b in briefs:
+        path = out_dir / f"{b.story}{SUFFIX[fmt]}"
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(render([b], fmt), encoding="utf-8")
+        tmp.replace(path)  # a killed run never leaves a half-written brief
+    run.summary(len(articles), f"{len(briefs)} brief{'s' if len(briefs) != 1 else ''} "
+                               f"written to {out_dir}/")
+
+
+@cli.group(name="eval")
+def eval_() -> None:
+    """Measure quality against labelled corpora (gold.tsv is read only here)."""
+
+
+def _articles_of(corpus: Path) -> Path:
+    """A corpus keeps its articles in articles.jsonl or an articles/ folder, beside gold.tsv."""
+    for candidate in (corpus / "articles.jsonl", corpus / "articles"):
+        if candidate.exists():
+            return candidate
+    return corpus
+
+
+@eval_.command(name="clusters")
+@click.argument("corpus", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--quiet", "-q", is_flag=True)
+def eval_clusters(corpus: Path, fmt: str, quiet: bool) -> None:
+    """BCubed and pairwise precision, recall and F1 of `cluster` on CORPUS.
+
+    CORPUS is a folder with gold.tsv (id TAB story) and the articles: articles.jsonl,
+    an articles/ folder, or else every readable file in CORPUS.
+    """
+    from .cluster import assign_stories
+    from .dedup import dedup as run_dedup
+    from .evaluate import load_gold, score_clusters
+
+    run = _Run(quiet, False)
+    try:
+        gold = load_gold(corpus / "gold.tsv")
+        articles = run.read([str(_articles_of(corpus))])
+        with run.progress("dedup", len(articles)) as bar:
+            records = run_dedup(articles, progress=bar)
+        with run.progress("cluster", len(articles)) as bar:
+            mapping = assign_stories(articles, records, progress=bar)
+        scores = score_clusters(mapping, gold)
+    except StorylineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "json":
+        click.echo(json.dumps({"corpus": str(corpus), **scores.to_dict()}))
+        return
+    s = scores
+    click.echo(f"{corpus}: {s.articles} articles, {s.gold_stories} gold stories, "
+               f"{s.predicted_stories} predicted")
+    click.echo(f"  BCubed    P {s.bcubed_precision:.3f}  R {s.bcubed_recall:.3f}  "
+               f"F1 {s.bcubed_f1:.3f}")
+    click.echo(f"  pairwise  P {s.pairwise_precision:.3f}  R {s.pairwise_recall:.3f}  "
+               f"F1 {s.pairwise_f1:.3f}")
+
+
+def main() -> None:
+    try:
+        cli(prog_name="storyline")
+    except StorylineError as exc:
+        _err(f"storyline: error: {exc}")
+        sys.exit(1)
+    except BrokenPipeError:  # `storyline ... | head`
+        sys.stderr.close()
+        sys.exit(0)

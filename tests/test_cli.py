@@ -1,0 +1,79 @@
+"""The CLI contracts other tools rely on (see README: keep them stable)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from storyline.cli import cli
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def _jsonl(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def test_cluster_contract(gm_psa):
+    rows = _jsonl(_run("cluster", str(gm_psa), "--quiet").stdout)
+    assert len(rows) == 3 and all(set(r) == {"id", "story"} for r in rows)
+    assert len({r["story"] for r in rows}) == 1
+
+
+def test_dedup_contract(gm_psa):
+    rows = {r["id"]: r for r in _jsonl(_run("dedup", str(gm_psa), "--quiet").stdout)}
+    assert all(set(r) == {"id", "group", "relation", "of", "score"} for r in rows.values())
+    a, b, c = sorted(rows)
+    assert rows[a]["group"] == rows[b]["group"] != rows[c]["group"]
+    assert {rows[a]["relation"], rows[b]["relation"]} == {"original", "version"}
+    assert rows[c]["relation"] == "original" and rows[c]["of"] is None
+
+
+def test_dedup_explain_shows_passages(gm_psa):
+    result = _run("dedup", str(gm_psa), "--explain", "000_69ac44bc8ff2e2af",
+                  "001_eddd0da20a1bd63d")
+    assert result.exit_code == 0
+    assert "version" in result.stdout and "routinely talk" in result.stdout
+
+
+def test_brief_text_is_one_readable_brief(gm_psa):
+    result = _run("brief", str(gm_psa))
+    assert result.exit_code == 0
+    assert result.stdout.count("SUMMARY") == 1
+    assert "3 articles, 2 independent sources" in result.stdout
+    assert "time update" in result.stdout
+
+
+def test_brief_writes_files(tmp_path, gm_psa):
+    result = _run("brief", str(gm_psa), "--format", "html", "--out", str(tmp_path))
+    assert result.exit_code == 0
+    pages = list(tmp_path.glob("*.html"))
+    assert len(pages) == 1 and "<html" in pages[0].read_text()
+
+
+def test_eval_clusters_json():
+    result = _run("eval", "clusters", "sample", "--format", "json", "--quiet")
+    scores = json.loads(result.stdout)
+    assert scores["bcubed_f1"] == 1.0 and scores["articles"] == 22
+
+
+def test_eval_clusters_without_gold_is_a_clear_error(tmp_path):
+    (tmp_path / "articles.jsonl").write_text('{"id": "a", "text": "Some text here."}\n')
+    result = CliRunner().invoke(cli, ["eval", "clusters", str(tmp_path)])
+    assert result.exit_code != 0 and "gold" in result.output
+
+
+def test_stdin_jsonl():
+    data = json.dumps({"id": "x", "text": "A bridge closed on Monday after a crash."}) + "\n"
+    result = CliRunner().invoke(cli, ["ingest", "-", "--quiet"], input=data)
+    assert _jsonl(result.stdout) and _jsonl(result.stdout)[0]["id"] == "x"
+
+
+def test_nothing_readable_exits_non_zero(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    result = CliRunner().invoke(cli, ["ingest", str(empty)])
+    assert result.exit_code == 1

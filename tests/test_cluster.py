@@ -1,0 +1,84 @@
+"""Story clustering: the sample's events, edge cases of dates and texts, split invariance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from storyline.cluster import ClusterConfig, OnlineClusterer, assign_stories, cluster
+from storyline.dedup import dedup
+from storyline.evaluate import load_gold, score_clusters
+from storyline.model import Article
+
+
+def test_sample_stories_match_gold(sample_articles):
+    mapping = assign_stories(sample_articles, dedup(sample_articles))
+    scores = score_clusters(mapping, load_gold("sample/gold.tsv"))
+    assert scores.bcubed_f1 == 1.0
+
+
+def test_related_but_different_event_stays_apart(sample_articles):
+    mapping = assign_stories(sample_articles, dedup(sample_articles))
+    assert mapping["halvorsen-courier-brennvik"] == mapping["halvorsen-wire-am"]
+    fire = [a.id for a in sample_articles if a.id.startswith("brennvik-fire-")]
+    assert fire and all(mapping[f] != mapping["halvorsen-wire-am"] for f in fire)
+
+
+def test_copies_join_their_canonical_story(sample_articles):
+    records = dedup(sample_articles)
+    mapping = assign_stories(sample_articles, records)
+    for r in records:
+        if r.of:
+            assert mapping[r.id] == mapping[r.of]
+
+
+def test_batch_result_does_not_depend_on_input_order(sample_articles):
+    a = assign_stories(sample_articles, dedup(sample_articles))
+    shuffled = sample_articles[::-1]
+    b = assign_stories(shuffled, dedup(shuffled))
+    groups_a = sorted(sorted(k for k in a if a[k] == s) for s in set(a.values()))
+    groups_b = sorted(sorted(k for k in b if b[k] == s) for s in set(b.values()))
+    assert groups_a == groups_b
+
+
+def _art(i: str, text: str, title: str = "", days: float | None = 0.0) -> Article:
+    when = None if days is None else datetime(2025, 3, 1, tzinfo=UTC) + timedelta(days=days)
+    return Article(id=i, text=text, title=title, published=when)
+
+
+FLOOD = ("Floodwater forced the evacuation of 400 homes in Riverton on Monday after the Arlen "
+         "river burst its banks, the Riverton fire service said.")
+FLOOD2 = ("The Arlen river burst its banks in Riverton, flooding 400 homes and forcing "
+          "evacuations, the town's fire service said on Monday.")
+
+
+def test_edge_cases_each_get_a_story():
+    articles = [
+        _art("undated", FLOOD, "Riverton flood", days=None),
+        _art("future", FLOOD2, "Flood in Riverton", days=3650),
+        _art("empty-title", FLOOD2, ""),
+        _art("one-word", "Breaking"),
+        _art("french", "Le conseil municipal a voté mardi la construction d'une ligne de tramway."),
+        _art("empty", ""),
+    ]
+    mapping = assign_stories(articles)
+    assert set(mapping) == {a.id for a in articles}
+    # a future date is not trusted: it neither crashes nor keeps the report from its story
+    assert mapping["future"] == mapping["empty-title"] == mapping["undated"]
+    assert mapping["one-word"] != mapping["undated"]
+    assert mapping["french"] != mapping["undated"]
+
+
+def test_dates_out_of_order_are_sorted():
+    later = _art("later", FLOOD2, "Flood", days=1)
+    earlier = _art("earlier", FLOOD, "Flood", days=0)
+    stories = cluster([later, earlier])
+    assert len(stories) == 1
+    assert [a.id for a in stories[0].articles] == ["earlier", "later"]
+
+
+def test_dormant_story_is_not_joined():
+    config = ClusterConfig(window_days=3.0)
+    c = OnlineClusterer(config)
+    first = c.partial_fit(_art("a", FLOOD, "Flood", days=0))
+    second = c.partial_fit(_art("b", FLOOD2, "Flood", days=30))
+    assert first != second

@@ -1,0 +1,395 @@
+"""Tests of the normalize stage: clean_text, normalize_article and the sentence splitter."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from storyline.model import Article
+from storyline.normalize import (
+    clean_text,
+    clean_title,
+    normalize,
+    normalize_article,
+    sentence_spans,
+    split_sentences,
+)
+
+# --------------------------------------------------------------------------- clean_text: markup
+
+
+def test_agency_ticker_markup_removed() -> None:
+    raw = (
+        "Shares of General Motors (>> General Motors Company) climbed on Thursday, while "
+        "Ford <F.N>, Honda <7267.T> and Toyota <7211.T> slipped and the European autos "
+        "index <.SXAP> lost ground. GM <GM.N> said demand was firm."
+    )
+    out = clean_text(raw)
+    for tag in ("(>>", "General Motors Company", "<7211.T>", "<.SXAP>", "<GM.N>", "<F.N>",
+                "<", ">"):
+        assert tag not in out
+    assert out == (
+        "Shares of General Motors climbed on Thursday, while Ford, Honda and Toyota "
+        "slipped and the European autos index lost ground. GM said demand was firm."
+    )
+    assert " ," not in out
+    assert " ." not in out
+
+
+def test_ticker_before_period_and_currency_tag() -> None:
+    out = clean_text("The euro <EUR=> firmed against the dollar, lifting Airbus <AIR.PA>.")
+    assert out == "The euro firmed against the dollar, lifting Airbus."
+
+
+def test_currency_footnote_line_removed() -> None:
+    raw = (
+        "The supplier agreed to pay 120 million euros to settle the claim.\n\n"
+        "($1 = 0.7539 euros)"
+    )
+    assert clean_text(raw) == "The supplier agreed to pay 120 million euros to settle the claim."
+
+
+def test_currency_footnote_between_paragraphs() -> None:
+    raw = "First paragraph of the report.\n\n(1 euro = $1.0845)\n\nSecond paragraph of it."
+    assert clean_text(raw) == "First paragraph of the report.\n\nSecond paragraph of it."
+
+
+def test_credits_removed_even_when_long() -> None:
+    credits = (
+        "(Additional reporting by Helena Moreau in Paris, Friedrich Albers in Frankfurt, "
+        "Giulia Conti in Milan, Sofia Herrera in Madrid and Daniel Okafor in London; "
+        "Writing by Thomas Lindqvist; Editing by Margaret Holloway, Patrick Delaney "
+        "and Susan Whitfield)"
+    )
+    assert len(credits) > 200
+    raw = f"The two carmakers expect to close the deal within a year.\n\n{credits}"
+    assert clean_text(raw) == "The two carmakers expect to close the deal within a year."
+
+
+def test_short_credit_line_removed() -> None:
+    raw = "The board will meet again next month.\n\n(Reporting by Ana Ruiz; Editing by Tom Fry)"
+    assert clean_text(raw) == "The board will meet again next month."
+
+
+def test_byline_removed() -> None:
+    raw = (
+        "By Jane Doe and John Smith\n\n"
+        "The factory will stop production at the end of the year, the company said."
+    )
+    assert clean_text(raw) == (
+        "The factory will stop production at the end of the year, the company said."
+    )
+
+
+def test_newsletter_sharing_copyright_lines_removed() -> None:
+    raw = (
+        "The museum will reopen its east wing in the spring.\n\n"
+        "Sign up for our newsletter\n\n"
+        "Share this article\n\n"
+        "Curators spent two years restoring the paintings.\n\n"
+        "Copyright 2025 Harbour Media Group. All rights reserved."
+    )
+    assert clean_text(raw) == (
+        "The museum will reopen its east wing in the spring.\n\n"
+        "Curators spent two years restoring the paintings."
+    )
+
+
+def test_words_like_subscribers_are_not_boilerplate() -> None:
+    raw = "Subscribers to the streaming service rose 8 percent.\n\nShares fell anyway."
+    assert clean_text(raw) == raw
+
+
+def test_sentence_starting_with_by_is_not_a_byline() -> None:
+    raw = "By March, Ford said it would close the plant.\n\nWorkers were told on Monday."
+    assert clean_text(raw) == raw
+
+
+def test_sentence_about_copyright_is_kept() -> None:
+    raw = "Copyright disputes have cost the studio millions.\n\nThe case went to court."
+    assert clean_text(raw) == raw
+
+
+# --------------------------------------------------------------------------- clean_text: layout
+
+
+def test_paragraphs_separated_by_exactly_one_blank_line() -> None:
+    raw = (
+        "  First paragraph starts here.  \n\n\n\n"
+        "Second paragraph\nwraps onto a second line.\n \n\t\n"
+        "Third paragraph ends it.\n\n"
+    )
+    out = clean_text(raw)
+    assert out == (
+        "First paragraph starts here.\n\n"
+        "Second paragraph wraps onto a second line.\n\n"
+        "Third paragraph ends it."
+    )
+    assert "\n\n\n" not in out
+    assert not re.search(r"[ \t]\n|\n[ \t]", out)
+
+
+def test_crlf_line_endings() -> None:
+    raw = "One paragraph here.\r\n\r\nAnother paragraph there.\r\n"
+    assert clean_text(raw) == "One paragraph here.\n\nAnother paragraph there."
+
+
+def test_nfkc_and_curly_quotes() -> None:
+    raw = (
+        "\u201cWe are ready,\u201d the chief said of the \uff21\uff22\uff23 plan\u2019s "
+        "launch \u2018soon\u2019 \u2013 with \ufb01nal approval\u00a0due."
+    )
+    out = clean_text(raw)
+    assert out == "\"We are ready,\" the chief said of the ABC plan's launch 'soon' \u2013 " \
+                  "with final approval due."
+    for ch in "\u201c\u201d\u2018\u2019\uff21\ufb01\u00a0":
+        assert ch not in out
+
+
+def test_guillemets_and_low_quotes_straightened() -> None:
+    assert clean_text("\u00abNein\u00bb, sagte er, \u201eniemals\u201c.") == \
+        '"Nein", sagte er, "niemals".'
+
+
+def test_soft_hyphens_and_zero_width_spaces_removed() -> None:
+    raw = "The co\u00adoperation agree\u00adment was signed in Ber\u200blin\u200c.\ufeff"
+    assert clean_text(raw) == "The cooperation agreement was signed in Berlin."
+
+
+def test_paragraph_broken_mid_sentence_rejoined() -> None:
+    raw = (
+        "General Motors and PSA\n\n"
+        "are discussing a possible sale of the Opel brand, two sources said.\n\n"
+        "Neither company would comment."
+    )
+    assert clean_text(raw) == (
+        "General Motors and PSA are discussing a possible sale of the Opel brand, "
+        "two sources said.\n\n"
+        "Neither company would comment."
+    )
+
+
+def test_paragraph_after_full_stop_not_rejoined() -> None:
+    raw = "The talks ended.\n\nthe next round starts in May."
+    assert clean_text(raw) == raw
+
+
+def test_single_newlines_are_paragraph_breaks_without_blank_lines() -> None:
+    raw = "The port reopened on Friday.\nShips queued overnight.\nOfficials expect delays."
+    assert clean_text(raw) == (
+        "The port reopened on Friday.\n\nShips queued overnight.\n\nOfficials expect delays."
+    )
+
+
+def test_single_newlines_joined_when_text_has_blank_lines() -> None:
+    raw = "The port reopened\non Friday morning.\n\nShips queued overnight."
+    assert clean_text(raw) == "The port reopened on Friday morning.\n\nShips queued overnight."
+
+
+def test_clean_text_idempotent() -> None:
+    raw = (
+        "By Jane Doe and John Smith\n\n"
+        "Shares of General Motors (>> General Motors Company) and Ford <F.N> rose.\n\n"
+        "The carmaker\n\nsaid \u201cdemand is strong.\u201d\n\n"
+        "($1 = 0.91 euros)\n\n"
+        "(Reporting by Ana Ruiz; Editing by Tom Fry)"
+    )
+    once = clean_text(raw)
+    assert clean_text(once) == once
+
+
+def test_clean_title() -> None:
+    assert clean_title("  \u201cBig\u201d\n merger\u00a0talks ") == '"Big" merger talks'
+
+
+# --------------------------------------------------------------------------- normalize_article
+
+
+def _wire_article() -> Article:
+    text = (
+        "By Jane Doe\n\n"
+        "Toyota <7211.T> said on Monday it would raise output.\n\n"
+        "(Reporting by Jane Doe; Editing by Mark Stone)"
+    )
+    title = "\u201cToyota\u201d  to raise\noutput"
+    return Article(id="t1", text=text, title=title)
+
+
+def test_normalize_article_keeps_originals() -> None:
+    article = _wire_article()
+    raw_text, raw_title = article.text, article.title
+    out = normalize_article(article)
+    assert out.text == "Toyota said on Monday it would raise output."
+    assert out.title == '"Toyota" to raise output'
+    assert out.original_text == raw_text
+    assert out.original_title == raw_title
+    assert out.id == "t1"
+    # the input is not changed
+    assert article.text == raw_text
+
+
+def test_normalize_article_idempotent() -> None:
+    once = normalize_article(_wire_article())
+    twice = normalize_article(once)
+    assert twice.text == once.text
+    assert twice.title == once.title
+    assert twice.original_text == once.original_text
+    assert twice.original_title == once.original_title
+
+
+def test_normalize_article_prefers_existing_original_text() -> None:
+    article = Article(id="a", text="already cleaned", original_text="Ford <F.N> fell.")
+    assert normalize_article(article).text == "Ford fell."
+
+
+def test_normalize_stream() -> None:
+    articles = [Article(id=str(i), text=f"Item <X{i}.N> number {i}.") for i in range(3)]
+    assert [a.text for a in normalize(articles)] == [f"Item number {i}." for i in range(3)]
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def _check_spans(text: str) -> list[str]:
+    spans = sentence_spans(text)
+    sentences = split_sentences(text)
+    assert [text[s:e] for s, e in spans] == sentences
+    prev_end = 0
+    for s, e in spans:
+        assert s >= prev_end
+        assert e > s
+        piece = text[s:e]
+        assert piece == piece.strip()
+        prev_end = e
+    return sentences
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Car sales in the U.S. rose 4 percent in March.",
+        "The No.2 carmaker said output would recover.",
+        "The plant reopens on Feb. 15 after a long shutdown.",
+        "Mr. Smith and Mrs. Jones met Dr. Brown at the hearing.",
+        "Quarterly profit rose 9.5 percent to 3.25 billion dollars.",
+        "John F. Kennedy International Airport was closed.",
+        "Trading starts at 9 a.m. and stops at 4 p.m. on weekdays.",
+        '"Is it finished?" he asked.',
+        '"Stop right there!" she shouted at the driver.',
+        "Apple Inc. said sales grew.",
+        "The U.S. Senate passed the bill.",
+    ],
+)
+def test_one_sentence(text: str) -> None:
+    assert _check_spans(text) == [text]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"It is over." She left the room.', ['"It is over."', "She left the room."]),
+        (
+            "The firm expanded in the U.S. The company also hired staff.",
+            ["The firm expanded in the U.S.", "The company also hired staff."],
+        ),
+        (
+            "The market closed at 4 p.m. The next session opens Monday.",
+            ["The market closed at 4 p.m.", "The next session opens Monday."],
+        ),
+        (
+            "Mr. Smith arrived on Feb. 15. He left two days later.",
+            ["Mr. Smith arrived on Feb. 15.", "He left two days later."],
+        ),
+        (
+            "Output rose 9.5 percent. Exports fell! Did imports change? Nobody knows.",
+            ["Output rose 9.5 percent.", "Exports fell!", "Did imports change?",
+             "Nobody knows."],
+        ),
+        (
+            "The deal was signed by Acme Corp. The shares jumped.",
+            ["The deal was signed by Acme Corp.", "The shares jumped."],
+        ),
+        (
+            "He hesitated... Then he signed.",
+            ["He hesitated...", "Then he signed."],
+        ),
+        (
+            "Revenue grew 12 percent. 2024 was a record year.",
+            ["Revenue grew 12 percent.", "2024 was a record year."],
+        ),
+    ],
+)
+def test_several_sentences(text: str, expected: list[str]) -> None:
+    assert _check_spans(text) == expected
+
+
+def test_paragraph_break_always_splits() -> None:
+    text = "A headline without a stop\n\nThe body starts here. It goes on.\n\nMr.\n\nLast line"
+    assert _check_spans(text) == [
+        "A headline without a stop",
+        "The body starts here.",
+        "It goes on.",
+        "Mr.",
+        "Last line",
+    ]
+
+
+def test_spans_exclude_surrounding_whitespace() -> None:
+    text = "   First sentence here.    Second one follows.  \n\n\n  Third in a new paragraph.  "
+    sentences = _check_spans(text)
+    assert sentences == [
+        "First sentence here.",
+        "Second one follows.",
+        "Third in a new paragraph.",
+    ]
+    assert sentence_spans(text)[0] == (3, 23)
+
+
+def test_spans_on_cleaned_article_text() -> None:
+    text = clean_text(
+        "Shares of GM <GM.N> rose 2.5 percent in the U.S. on Friday. Mr. Barra said "
+        "\u201cdemand is strong.\u201d\n\nAnalysts at No.1 broker Acme Inc. agreed. "
+        "The stock closed at 4 p.m. It was a good week."
+    )
+    assert _check_spans(text) == [
+        "Shares of GM rose 2.5 percent in the U.S. on Friday.",
+        'Mr. Barra said "demand is strong."',
+        "Analysts at No.1 broker Acme Inc. agreed.",
+        "The stock closed at 4 p.m.",
+        "It was a good week.",
+    ]
+
+
+def test_spans_with_start_and_end() -> None:
+    text = "Ignore this. Keep this one. And this. Drop this."
+    start = text.index("Keep")
+    end = text.index(" Drop")
+    spans = sentence_spans(text, start, end)
+    assert [text[s:e] for s, e in spans] == ["Keep this one.", "And this."]
+
+
+def test_empty_and_blank_text() -> None:
+    assert sentence_spans("") == []
+    assert split_sentences("   \n\n  ") == []
+
+
+def test_ill_at_sentence_end_splits() -> None:
+    assert split_sentences("The minister fell ill. The meeting was postponed.") == [
+        "The minister fell ill.",
+        "The meeting was postponed.",
+    ]
+
+
+def test_no_at_sentence_end_splits() -> None:
+    assert split_sentences("Asked about a deal, he said no. The talks ended.") == [
+        "Asked about a deal, he said no.",
+        "The talks ended.",
+    ]
+
+
+def test_blank_line_with_spaces_splits() -> None:
+    assert split_sentences("A headline without a stop\n \nThe body starts here.") == [
+        "A headline without a stop",
+        "The body starts here.",
+    ]
