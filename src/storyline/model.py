@@ -135,20 +135,6 @@ class Citation:
 
 
 @dataclass(slots=True)
-class SummarySentence:
-    text: str
-    citations: list[Citation]
-    independent_sources: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "citations": [c.to_dict() for c in self.citations],
-            "independent_sources": self.independent_sources,
-        }
-
-
-@dataclass(slots=True)
 class Fact:
     """A figure with the subject it measures and its qualifiers (time, scope, hedges)."""
 
@@ -222,6 +208,10 @@ class Claim:
             "citations": [c.to_dict() for c in self.citations],
             "independent_sources": self.independent_sources,
         }
+
+
+# A summary sentence is a claim: its text, every source saying it, how many are independent.
+SummarySentence = Claim
 
 
 @dataclass(slots=True)

@@ -55,11 +55,13 @@ def _lines(story: dict[str, Any], md: bool) -> list[str]:
         if not md:
             out.append("-" * len(name))
 
+    def claim(c: dict[str, Any]) -> str:
+        n = c["independent_sources"]
+        return (f"{bullet}{c['text']} {_cites(c['citations'], numbers)}"
+                f" ({n} source{'s' if n != 1 else ''})")
+
     section("Summary")
-    for s in story["summary"]:
-        n = s["independent_sources"]
-        out.append(f"{bullet}{s['text']} {_cites(s['citations'], numbers)}"
-                   f" ({n} source{'s' if n != 1 else ''})")
+    out.extend(claim(s) for s in story["summary"])
     out.append("")
     if story["discrepancies"]:
         section("Where the sources differ")
@@ -73,9 +75,7 @@ def _lines(story: dict[str, Any], md: bool) -> list[str]:
         out.append("")
     if story["agreements"]:
         section("What the sources agree on")
-        for c in story["agreements"]:
-            out.append(f"{bullet}{c['text']} {_cites(c['citations'], numbers)}"
-                       f" ({c['independent_sources']} sources)")
+        out.extend(claim(c) for c in story["agreements"])
         out.append("")
     if story["quotes"]:
         section("Quotes")
