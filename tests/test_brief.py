@@ -72,3 +72,16 @@ def test_every_corpus_citation_is_verbatim(corpus):
     for b in storyline.brief(stories):
         total += assert_citations_verbatim(b)
     assert total > len(stories)
+
+
+def test_json_output_follows_the_published_schema(sample_briefs, gm_psa_brief):
+    import jsonschema
+
+    from tests.conftest import ROOT
+
+    schema = json.loads((ROOT / "docs" / "brief-schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for briefs in (sample_briefs, [gm_psa_brief]):
+        doc = json.loads(render(briefs, "json"))
+        assert doc["schema"] == schema["$id"]
+        jsonschema.validate(doc, schema)

@@ -96,3 +96,9 @@ def test_every_citation_is_verbatim(gm_psa_brief):
     from tests.citations import assert_citations_verbatim
 
     assert_citations_verbatim(gm_psa_brief)
+
+
+def test_pronoun_quote_goes_to_the_last_named_person(gm_psa_brief):
+    quotes = [q for q in gm_psa_brief.quotes if q.text.startswith("We struggle to see")]
+    assert quotes and quotes[0].speaker == "Erich Hauser"
+    assert "Credit Suisse analyst" in (quotes[0].role or "")

@@ -69,7 +69,7 @@ def group_figures(refs: list[FigureRef], aliases: Aliases) -> list[list[FigureRe
     groups: list[list[FigureRef]] = []
     for ref in refs:
         f = ref.figure
-        if f.kind == "time" or f.conversion or f.measure is None or f.value is None:
+        if f.kind in ("time", "date") or f.conversion or f.measure is None or f.value is None:
             continue
         for group in groups:
             g = group[0].figure

@@ -39,6 +39,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\b(?P<clock>(?:[01]\d|2[0-3])[0-5]\d\s?(?:GMT|UTC|ET|EST|EDT|CET|BST)"
         r"|\d{1,2}(?::\d{2})?\s?[ap]\.m\.(?:\s?(?:GMT|ET|EST|EDT))?"
         r"|\d{1,2}:\d{2}(?:\s?(?:GMT|UTC|ET|CET|BST))?)", re.I)),
+    ("date", re.compile(
+        r"\b(?P<date>(?:January|February|March|April|May|June|July|August|September|October|"
+        r"November|December|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+        r"\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?"
+        r"|\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|"
+        r"November|December)(?:\s+(?:19|20)\d\d)?"
+        r"|(?:January|February|March|April|June|July|August|September|October|November|"
+        r"December)\s+(?:19|20)\d\d)\b")),
     ("count", re.compile(
         rf"(?<![\w$€£.,])(?P<num>{_NUM})(?:\s?(?P<scale>{_SCALE}))?(?!\s?(?:%|percent|per cent))"
         r"(?=\s+(?:[a-z-]+\s+){0,2}[a-z]+)")),
@@ -119,7 +127,7 @@ _NOT_HOLDER = frozenset(
 class Figure:
     """One figure in one sentence; offsets are relative to the article text."""
 
-    kind: str  # percent | money | count | time
+    kind: str  # percent | money | count | time | date
     value: float | None
     unit: str
     start: int
@@ -164,6 +172,8 @@ def _raw_matches(sentence: str) -> list[tuple[int, int, str, float | None, str]]
                 value, unit = _FRACTIONS[gd["frac"].lower()], "%"
             elif kind == "time":
                 value, unit = None, "clock"
+            elif kind == "date":
+                value, unit = None, "date"
             else:
                 num = gd["num"]
                 # years and clock times are not counts
@@ -270,7 +280,7 @@ def extract_figures(text: str, start: int, end: int, context: str = "") -> list[
 
     # Clock times and conversions qualify the figures around them; they do not cut windows.
     cuts = [(s, e) for s, e, kind, _v, _u in matches
-            if kind != "time" and not is_conversion(s, kind)]
+            if kind not in ("time", "date") and not is_conversion(s, kind)]
     for s, e, kind, value, unit in matches:
         lo = max([ce for cs, ce in cuts if ce <= s] + [c for c in clauses if c <= s], default=0)
         hi = min([cs for cs, ce in cuts if cs >= e] + [c for c in clauses if c >= e],
@@ -291,7 +301,7 @@ def extract_figures(text: str, start: int, end: int, context: str = "") -> list[
             quals = prev.qualifiers
         else:
             measure = (_measure(sentence, s, e, lo, hi, count_only=kind == "count")
-                       if kind != "time" else "time")
+                       if kind not in ("time", "date") else kind)
             holder = _holder(sentence, s, e, hi, context)
         window = sentence[lo:hi]
         up, down = _UP.search(window), _DOWN.search(window)

@@ -92,6 +92,11 @@ def _speaker(sentence: str, persons: list[tuple[int, int]], quote: tuple[int, in
     return name, _role_before(sentence, s) or _role_after(sentence, e)
 
 
+def _titled_names(sentence: str) -> list[tuple[int, int]]:
+    """Names with a title before them ("analyst Erich Hauser"), for sentences NER did not read."""
+    return [m.span(1) for m in _NAME.finditer(sentence) if _role_before(sentence, m.start(1))]
+
+
 def find_quotes(
     text: str,
     spans: list[tuple[int, int]],
@@ -117,7 +122,7 @@ def find_quotes(
                 # a sentence that only continues the previous quotation
                 speaker, role = out[-1].speaker, out[-1].role
             out.append(RawQuote(ss + qs, ss + qe, ss, se, speaker, role))
-        named = persons.get(n, [])
+        named = persons.get(n, []) or _titled_names(sentence)
         if named:
             s, e = named[-1]
             last_person = (sentence[s:e], _role_before(sentence, s) or _role_after(sentence, e))

@@ -37,8 +37,21 @@ def content_key(toks: list[str]) -> bytes:
     return hashlib.blake2b(" ".join(toks).encode(), digest_size=16).digest()
 
 
+_CACHE: dict[str, int] = {}
+_CACHE_LIMIT = 2_000_000  # distinct tokens; news vocabularies stay well below
+
+
+def _token_hash(token: str) -> int:
+    h = zlib.crc32(token.encode())
+    if len(_CACHE) >= _CACHE_LIMIT:
+        _CACHE.clear()
+    _CACHE[token] = h
+    return h
+
+
 def _token_hashes(toks: list[str]) -> NDArray[np.uint64]:
-    return np.fromiter((zlib.crc32(t.encode()) for t in toks), dtype=np.uint64, count=len(toks))
+    get = _CACHE.get
+    return np.array([get(t) or _token_hash(t) for t in toks], dtype=np.uint64)
 
 
 def shingle_hashes(toks: list[str], k: int) -> NDArray[np.uint64]:

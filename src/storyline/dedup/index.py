@@ -36,6 +36,7 @@ class DedupConfig:
     shingle: int = 5
     sample_rate: int = 8
     min_shared: int = 2
+    min_shared_fraction: float = 0.06  # of the smaller text's fingerprints (stock phrases recur)
     max_candidates: int = 30
     align: AlignConfig = field(default_factory=AlignConfig)
 
@@ -121,11 +122,12 @@ class DedupIndex:
         hits = self._postings.lookup(fps)
         if len(hits) == 0:
             return []
-        counts = np.bincount(hits.astype(np.int64))
-        cands = np.nonzero(counts)[0]
-        shared = counts[cands]
+        # unique over the hits, not bincount over every doc: cost stays flat as the index grows
+        cands, shared = np.unique(hits, return_counts=True)
         nfp = np.frombuffer(self._nfp, dtype=np.uint32)[cands]
-        need = np.minimum(np.minimum(nfp, len(fps)), self.config.min_shared)
+        smaller = np.minimum(nfp, len(fps))
+        need = np.maximum(np.minimum(smaller, self.config.min_shared),
+                          np.ceil(self.config.min_shared_fraction * smaller))
         ok = shared >= need
         cands, shared = cands[ok], shared[ok]
         order = np.argsort(-shared, kind="stable")[: self.config.max_candidates]

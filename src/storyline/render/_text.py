@@ -103,7 +103,7 @@ def _lines(story: dict[str, Any], md: bool) -> list[str]:
         section("Who and what")
         out.append(", ".join(f"{e['name']} ({e['sources']})" for e in story["entities"][:15]))
         out.append("")
-    section("Sources")
+    section("Coverage, in order of publication")
     for a in story["articles"]:
         n = numbers[a["id"]]
         when = a["published"][:16].replace("T", " ") if a["published"] else "undated"
