@@ -34,12 +34,22 @@ def _err(msg: str) -> None:
 class _Run:
     """Shared state of one command run: options, problems and the closing summary."""
 
+    MAX_SHOWN = 20  # problem lines printed; the rest are counted in the summary
+
     def __init__(self, quiet: bool, strict: bool) -> None:
         self.quiet = quiet
         self.strict = strict
         self.report = IngestReport()
+        self.shown = 0
+        self.hidden = 0
 
     def problem(self, p: InputProblem) -> None:
+        if self.quiet and p.severity == "warning":
+            return
+        if self.shown >= self.MAX_SHOWN:
+            self.hidden += 1
+            return
+        self.shown += 1
         _err(f"storyline: {p.severity}: {p}")
 
     def read(self, inputs: Iterable[str]) -> list[Article]:
@@ -56,6 +66,8 @@ class _Run:
                 parts.append(f"{errors} bad input{'s' if errors != 1 else ''} skipped")
             if warnings:
                 parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+            if self.hidden:
+                parts.append(f"{self.hidden} more problem lines not shown")
             if self.report.skipped:
                 parts.append(f"{len(self.report.skipped)} file(s) of other formats passed over")
             _err("storyline: " + ", ".join(parts) + (f"; {extra}" if extra else ""))
@@ -326,6 +338,34 @@ def eval_clusters(corpus: Path, fmt: str, quiet: bool) -> None:
                f"F1 {s.bcubed_f1:.3f}")
     click.echo(f"  pairwise  P {s.pairwise_precision:.3f}  R {s.pairwise_recall:.3f}  "
                f"F1 {s.pairwise_f1:.3f}")
+
+
+@eval_.command(name="dedup")
+@click.argument("corpora", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--per-kind", type=int, default=100, show_default=True,
+              help="Transformed pairs generated per relation (and random negatives).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def eval_dedup_cmd(corpora: tuple[Path, ...], per_kind: int, seed: int, fmt: str) -> None:
+    """Precision, recall and F1 of `dedup` per relation on labelled pairs.
+
+    Pairs are generated from the real articles of each CORPUS (a folder with
+    articles.jsonl) by realistic transformations (copies with markup and noise,
+    light edits, truncations, updated versions); hard negatives are every pair of
+    outlets on one BASIL event and random unrelated pairs. No gold file is read.
+    """
+    from .evaluate.dedup import eval_dedup
+
+    try:
+        scores = eval_dedup(list(corpora), per_kind=per_kind, seed=seed)
+    except StorylineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "json":
+        click.echo(json.dumps(scores.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(scores.format_text())
 
 
 def main() -> None:

@@ -72,7 +72,13 @@ _TOKEN = re.compile(r"[^\W_]+")
 _BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
 _SPLIT_FOLD = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 _WORD = re.compile(r"[A-Za-z]+|\d+")
-_CAPITALISED = re.compile(r"(?<=[a-z,] )[A-Z][a-z]{2,}\b")
+# A name inside a sentence ("... from Hartwell Bay to ..."): where agency copy puts tickers.
+_CAPITALISED = re.compile(r"(?<=[a-z,] )[A-Z][a-z]{2,}(?: [A-Z][a-z]+)*\b")
+_NOT_NAMES = frozenset({
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January",
+    "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December", "Mr", "Mrs", "Ms", "Dr", "The",
+})
 _QUOTE_CHARS = '"\u201c\u201d'
 
 Paragraphs = list[list[str]]  # paragraphs of sentences
@@ -178,15 +184,17 @@ _NAMES = ["Maria Lopez", "Tom Becker", "Anna Kowalski", "David Osei", "Lena Hart
 
 
 def _add_tickers(paras: Paragraphs, rng: random.Random) -> None:
-    """Tag one or two company-like names with "(>> X)" or "<X.N>", as agency copy does."""
-    spots = [(i, j) for i, p in enumerate(paras[:4]) for j, s in enumerate(p)
-             if _CAPITALISED.search(s)]
-    for i, j in rng.sample(spots, min(2, len(spots))):
-        s = paras[i][j]
-        m = rng.choice(list(_CAPITALISED.finditer(s)))
-        name = m.group()
-        tag = (f" (>> {name} Holdings Inc)" if rng.random() < 0.5
-               else f" <{name[:4].upper()}.N>")
+    """Tag one or two names with "(>> Name)" or "<NAME.N>", as agency copy does."""
+    spots = [(i, j, m) for i, p in enumerate(paras[:4]) for j, s in enumerate(p)
+             for m in _CAPITALISED.finditer(s) if m.group().split()[0] not in _NOT_NAMES]
+    done: set[tuple[int, int]] = set()
+    for i, j, m in rng.sample(spots, len(spots)):
+        if (i, j) in done or len(done) == 2:
+            continue
+        done.add((i, j))
+        name, s = m.group(), paras[i][j]
+        initials = "".join(w[0] for w in name.split()) if " " in name else name[:4]
+        tag = f" (>> {name})" if rng.random() < 0.5 else f" <{initials.upper()}.N>"
         paras[i][j] = s[: m.end()] + tag + s[m.end():]
 
 
@@ -318,25 +326,28 @@ def _contained(article: Article, rng: random.Random, variant: str) -> tuple[str,
 _LOWER_OPENERS = _FUNCTION_WORDS | {"it", "he", "she", "they", "we", "there", "its", "their"}
 
 
-def _new_lead(body: Paragraphs, rng: random.Random) -> str:
-    """A new first sentence built from clauses (at most 60% of their sentence) of others."""
+def _new_lead(body: Paragraphs, rng: random.Random) -> tuple[str, list[str]]:
+    """A new first sentence built from clauses (at most 60% of their sentence) of others,
+    and the sentences they came from (the lead may align with any of them)."""
     pool = [s for p in body for s in p
             if len(s.split()) >= 8 and not any(q in s for q in _QUOTE_CHARS)]
     if len(pool) < 2:
         pool = [s for p in body for s in p if len(s.split()) >= 5]
-    clauses = []
+    clauses, origins = [], []
     for s in rng.sample(pool, len(pool)):
         parts = [c for c in re.split(r",\s+|;\s+", s.rstrip(".!?"))
                  if 3 <= len(c.split()) <= 0.6 * len(s.split())]
-        if parts:
-            clauses.append(rng.choice(parts))
+        if parts:  # a sentence's opening clause reads most like a lead
+            first = re.split(r",\s+|;\s+", s)[0]
+            clauses.append(first if first in parts and rng.random() < 0.7 else rng.choice(parts))
+            origins.append(s)
         if len(clauses) == 3:
             break
     rng.shuffle(clauses)
     clauses[1:] = [c[0].lower() + c[1:] if c.split()[0].lower() in _LOWER_OPENERS else c
                    for c in clauses[1:]]
     lead = ", and ".join(clauses) if clauses else "The story has been updated"
-    return f"{lead[0].upper()}{lead[1:]}."
+    return f"{lead[0].upper()}{lead[1:]}.", origins
 
 
 def _version(article: Article, foreign: Article, rng: random.Random) -> tuple[str, str] | None:
@@ -369,9 +380,14 @@ def _version(article: Article, foreign: Article, rng: random.Random) -> tuple[st
         nextra = rng.randint(2, 4)
         start = rng.randrange(0, max(1, len(extra) - nextra + 1))
         added = [list(p) for p in extra[start:start + nextra]]
-        lead = [[_new_lead(body, rng)]]
-        # The lead reuses clauses, so count it as possibly shared on both sides.
+        text, origins = _new_lead(body, rng)
+        lead = [[text]]
+        # The lead reuses clauses, so count it as possibly shared: on the update's side the
+        # lead, on the source's side the dropped sentences its clauses came from.
         kept_tokens = _ntok(kept) + _ntok(lead)
+        gone = {s for k in dropped for s in body[k]}
+        source_kept = sum(len(_tokens(s)) for k, p in enumerate(body) if k not in dropped
+                          for s in p) + sum(len(_tokens(s)) for s in set(origins) & gone)
         # More new paragraphs while the kept ones still make up most of the update.
         more = extra[start + nextra:] + extra[:start]
         while kept_tokens / (kept_tokens + _ntok(added)) > 0.75 and more:
@@ -381,14 +397,14 @@ def _version(article: Article, foreign: Article, rng: random.Random) -> tuple[st
         shorter_sents = _nsent(new) if new_tokens < source_tokens else source_sents
         verbatim = _nsent(kept) - len(edited)
         if (
-            kept_tokens / source_tokens <= 0.75
+            source_kept / source_tokens <= 0.75
             and kept_tokens / new_tokens <= 0.75
             and _nsent(kept) / shorter_sents >= 0.35
             and verbatim >= 3
         ):
             return _join(new), (
                 f"dropped {ndrop}/{len(body)} paragraphs, edited {len(edited)} sentences, "
-                f"added {len(added)} from {foreign.id}, kept+lead {kept_tokens / source_tokens:.0%}"
+                f"added {len(added)} from {foreign.id}, kept {source_kept / source_tokens:.0%}"
             )
     return None
 

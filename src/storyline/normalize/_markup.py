@@ -73,19 +73,23 @@ _LINE_PATTERNS = [
 ]
 _MAX_BOILERPLATE_LINE = 400
 
-_WS = re.compile(r"[ \t\r\f\v]+")
+_WS = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = text.translate(_QUOTES)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():  # ASCII is already NFKC and has no curly quotes: skip two passes
+        text = unicodedata.normalize("NFKC", text)
+        text = text.translate(_QUOTES)
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+
+
+# One alternation, each pattern keeping its own case rule (bylines need capitalised names).
+_BOILERPLATE = re.compile("|".join(
+    f"(?i:{p.pattern})" if p.flags & re.I else f"(?:{p.pattern})" for p in _LINE_PATTERNS))
 
 
 def _is_boilerplate(line: str) -> bool:
-    if len(line) > _MAX_BOILERPLATE_LINE:
-        return False
-    return any(p.match(line) for p in _LINE_PATTERNS)
+    return len(line) <= _MAX_BOILERPLATE_LINE and _BOILERPLATE.match(line) is not None
 
 
 def _join_broken_paragraphs(paragraphs: list[str]) -> list[str]:
@@ -116,10 +120,11 @@ def clean_text(text: str) -> str:
     if "\n\n" not in text.strip():
         # No blank lines at all: one paragraph per line (common in extracted text).
         text = text.replace("\n", "\n\n")
+    text = _WS.sub(" ", text)  # one pass over the text, not one per line
     paragraphs: list[str] = []
     current: list[str] = []
     for raw in text.split("\n"):
-        line = _WS.sub(" ", raw).strip()
+        line = raw.strip()
         if not line:
             if current:
                 paragraphs.append(" ".join(current))
