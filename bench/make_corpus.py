@@ -119,6 +119,7 @@ class Material:
         if not self.sentences:
             raise SystemExit("no source sentences found")
         self.vocab = [v or ["the"] for v in vocab]
+        self.distinct = [sorted(set(v)) for v in self.vocab]
         # sentences with a comma in the middle, for splicing two halves together
         self.comma_sentences = [s for s in self.sentences
                                 if any(w.endswith(",") for w in s[2:-2])]
@@ -143,19 +144,28 @@ class Generator:
         return list(rng.choice(m.sentences))
 
     def perturb(self, words: list[str], rate: float) -> list[str]:
-        """Replace ~rate of the words by a vocabulary word of the same kind."""
-        rng, vocab = self.rng, self.m.vocab
-        k = min(len(words), int(len(words) * rate + rng.random()))
-        for i in rng.sample(range(len(words)), k):
+        """Replace ~rate of the words, evenly spread, by a corpus word of the same kind.
+
+        Gaps between replaced words are drawn from 2..(2/rate - 2), so few 5-word runs of
+        a source sentence survive intact and texts that reuse a sentence rarely share a
+        5-gram, as unrelated news articles rarely do. Half the replacements are drawn by
+        corpus frequency, half uniformly from the distinct words of that kind.
+        """
+        if rate <= 0 or not words:
+            return words
+        rng, vocab, distinct = self.rng, self.m.vocab, self.m.distinct
+        hi = max(2, round(2 / rate) - 2)
+        i = rng.randrange(hi)
+        while i < len(words):
             mt = _CORE.match(words[i])
-            if not mt:
-                continue
-            pre, core, post = mt.groups()
-            kind = word_kind(core)
-            new = rng.choice(vocab[kind])
-            if kind == 2:
-                new = _DIGIT.sub(lambda _: str(rng.randrange(10)), new)
-            words[i] = pre + new + post
+            if mt:
+                pre, core, post = mt.groups()
+                kind = word_kind(core)
+                new = rng.choice(vocab[kind] if rng.random() < 0.5 else distinct[kind])
+                if kind == 2:
+                    new = _DIGIT.sub(lambda _: str(rng.randrange(10)), new)
+                words[i] = pre + new + post
+            i += rng.randint(2, hi)
         return words
 
     def paragraphs(self, target_words: int, rate: float) -> list[str]:
@@ -171,7 +181,7 @@ class Generator:
 
     def base_text(self) -> list[str]:
         target = int(min(2500, max(60, rng_lognormal(self.rng, 450, 0.5))))
-        return self.paragraphs(target, self.rng.uniform(0.10, 0.25))
+        return self.paragraphs(target, self.rng.uniform(0.18, 0.25))
 
     def title(self) -> str:
         words = self.rng.choice(self.m.titles).split() if self.m.titles else ["News"]
@@ -229,7 +239,7 @@ class Generator:
 
     def version(self, paras: list[str]) -> list[str]:
         rng = self.rng
-        rate = rng.uniform(0.10, 0.25)
+        rate = rng.uniform(0.18, 0.25)
         out = list(paras)
         lead = self.paragraphs(rng.randint(25, 60), rate)
         out[: rng.randint(1, min(2, len(out)))] = lead

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -32,7 +33,10 @@ _CAP_STOP = frozenset(w.capitalize() for w in _STOP) | {
 }
 
 
+@dataclass(frozen=True, slots=True)
 class FeatureConfig:
+    """Field and entity weights (part of the fitted clustering parameters)."""
+
     title_weight: float = 3.0
     lead_weight: float = 2.0
     lead_words: int = 60

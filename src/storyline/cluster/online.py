@@ -19,7 +19,7 @@ from importlib import resources
 from typing import Any
 
 from ..model import Article
-from ._features import raw_features
+from ._features import FeatureConfig, raw_features
 
 __all__ = ["ClusterConfig", "OnlineClusterer"]
 
@@ -37,6 +37,14 @@ class ClusterConfig:
     query_terms: int = 40
     index_terms: int = 60
     max_candidates: int = 200
+    title_weight: float = 3.0
+    lead_weight: float = 2.0
+    entity_weight: float = 1.5
+
+    @property
+    def features(self) -> FeatureConfig:
+        return FeatureConfig(title_weight=self.title_weight, lead_weight=self.lead_weight,
+                             entity_weight=self.entity_weight)
 
     @classmethod
     def default(cls) -> ClusterConfig:
@@ -82,6 +90,7 @@ class OnlineClusterer:
 
     def __init__(self, config: ClusterConfig | None = None, *, now: datetime | None = None):
         self.config = config or ClusterConfig.default()
+        self._features = self.config.features
         self.stories: list[_Story] = []
         self._df: dict[str, int] = {}
         self._n = 0
@@ -98,7 +107,7 @@ class OnlineClusterer:
         return None if ts > self._future else ts
 
     def _vector(self, article: Article) -> dict[str, float]:
-        raw = raw_features(article)
+        raw = raw_features(article, self._features)
         self._n += 1
         df = self._df
         for t in raw:

@@ -29,6 +29,7 @@ __all__ = ["DedupConfig", "DedupIndex", "Match", "TextStore"]
 
 TextStore = MutableMapping[int, str]
 _FORMAT = 1
+_SENTENCE_CACHE = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class DedupIndex:
         self._exact: dict[bytes, int] = {}
         self._postings = Postings()
         self.matches: list[Match] = []
+        self._sentence_cache: dict[int, Sentences] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -140,7 +142,9 @@ class DedupIndex:
         mine = Sentences.of(article.text)
         out: list[Match] = []
         for cand in cands:
-            theirs = Sentences.of(self.texts[cand])
+            if self._find(cand) == self._find(doc):
+                continue  # already joined to its group through a better candidate
+            theirs = self._sentences(cand)
             al = align(mine, theirs, self.config.align)
             relation, score = classify(al, mine, theirs, self.config.align)
             if relation is None:
@@ -149,6 +153,16 @@ class DedupIndex:
                              al.passages(mine, theirs)))
             self._union(doc, cand)
         return out
+
+    def _sentences(self, doc: int) -> Sentences:
+        """Sentence features of an indexed text; recent ones cached (copies cluster in time)."""
+        cached = self._sentence_cache.get(doc)
+        if cached is None:
+            cached = Sentences.of(self.texts[doc])
+            if len(self._sentence_cache) >= _SENTENCE_CACHE:
+                self._sentence_cache.pop(next(iter(self._sentence_cache)))
+            self._sentence_cache[doc] = cached
+        return cached
 
     # -- reading out ----------------------------------------------------------
     def groups(self) -> dict[int, list[int]]:

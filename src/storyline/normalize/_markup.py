@@ -76,10 +76,20 @@ _MAX_BOILERPLATE_LINE = 400
 _WS = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")
 
 
+_FOLDED = re.compile("[" + "".join(re.escape(chr(c)) for c in _QUOTES) + "]")
+
+
+def _fold_char(m: re.Match[str]) -> str:
+    return _QUOTES.get(ord(m.group(0))) or ""
+
+
 def _fold(text: str) -> str:
     if not text.isascii():  # ASCII is already NFKC and has no curly quotes: skip two passes
-        text = unicodedata.normalize("NFKC", text)
-        text = text.translate(_QUOTES)
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        # a regex touches only the characters to fold; str.translate with a dict looks
+        # up every character and costs ~1 ms on a news article
+        text = _FOLDED.sub(_fold_char, text)
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
 
 
@@ -115,8 +125,10 @@ def clean_text(text: str) -> str:
     sharing boilerplate are removed.
     """
     text = _fold(text)
-    text = _TICKER_PAREN.sub("", text)
-    text = _TICKER_ANGLE.sub("", text)
+    if "(>>" in text:
+        text = _TICKER_PAREN.sub("", text)
+    if "<" in text:
+        text = _TICKER_ANGLE.sub("", text)
     if "\n\n" not in text.strip():
         # No blank lines at all: one paragraph per line (common in extracted text).
         text = text.replace("\n", "\n\n")
@@ -138,7 +150,7 @@ def clean_text(text: str) -> str:
         current.append(line)
     if current:
         paragraphs.append(" ".join(current))
-    paragraphs = [_SPACE_BEFORE_PUNCT.sub(r"\1", p) for p in paragraphs]
+    paragraphs = [_SPACE_BEFORE_PUNCT.sub(r"\1", p) if " " in p else p for p in paragraphs]
     return "\n\n".join(_join_broken_paragraphs(paragraphs))
 
 
