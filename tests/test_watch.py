@@ -703,3 +703,34 @@ def test_a_page_that_failed_for_a_passing_reason_is_retried_next_poll() -> None:
         assert [a.url for a in second.articles] == ["https://news.example/tidal.html"]
         third = poll(["https://news.example/rss"], fetcher, state)
         assert third.found == [] and third.feeds_not_modified == 1
+
+
+def test_watch_command_stores_articles_stories_and_versions(site: Site, tmp_path: Path) -> None:
+    """`storyline watch --once` twice against the local site: every good article stored
+    once, the changed page as a second version, stories and briefs refreshed."""
+    from click.testing import CliRunner
+
+    from storyline.cli import cli
+    from storyline.store import Store
+
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{site.base}/feed.xml\n{site.base}/regional.xml\n"
+                     f"{site.base}/broken.xml\n{site.base}/missing.xml\n")
+    db = f"sqlite:///{tmp_path / 'watch.db'}"
+    args = ["watch", str(feeds), "--db", db, "--once", "--allow-private", "--delay", "0",
+            "--state", str(tmp_path / "state.json")]
+    first = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert "missing.xml" in first.stderr and "broken.xml" in first.stderr
+    with Store(db) as store:
+        articles = store.articles()
+        ids = [a.id for a in articles]
+        assert len(ids) == len(set(ids)) == len(STORIES) + 1  # + the lantern page
+        assert store.counts()["stories"] >= 1 and store.briefs()
+    site.lantern_version = 1
+    second = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert second.exit_code == 0, second.output
+    with Store(db) as store:
+        assert len(store.articles()) == len(ids)  # nothing doubled
+        lantern = next(a for a in store.articles() if a.title == LANTERN_TITLE)
+        assert len(store.versions(store.key_of(lantern))) == 2

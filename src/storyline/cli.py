@@ -356,6 +356,77 @@ def eval_clusters(corpus: Path, fmt: str, quiet: bool) -> None:
                f"F1 {s.pairwise_f1:.3f}")
 
 
+@cli.command()
+@click.argument("sources", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--db", required=True, metavar="URL",
+              help="Where articles, stories and briefs go: a file path, sqlite:///FILE or "
+                   "postgresql://...")
+@click.option("--interval", type=click.FloatRange(min=1), default=900.0, show_default=True,
+              help="Seconds between polls.")
+@click.option("--once", is_flag=True, help="Poll once and stop (for cron).")
+@click.option("--max-polls", type=click.IntRange(min=1), help="Stop after this many polls.")
+@click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("storyline-watch.json"), show_default=True,
+              help="What was fetched and seen (ETags, content hashes), kept across restarts.")
+@click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Seconds between two requests to the same host.")
+@click.option("--allow-private", is_flag=True,
+              help="Allow private, loopback and link-local addresses (refused by default, "
+                   "also after redirects).")
+@click.option("--quiet", "-q", is_flag=True)
+def watch(sources: Path, db: str, interval: float, once: bool, max_polls: int | None,
+          state_file: Path, delay: float, allow_private: bool, quiet: bool) -> None:
+    """Poll RSS/Atom feeds and keep stories and briefs up to date in a database.
+
+    SOURCES is a file of feed URLs (one per line, # comments) or an OPML file. Each
+    poll fetches the feeds (conditional GET, per-host delay, timeouts, size limits,
+    retries), extracts new and changed articles with trafilatura, stores them (a
+    changed page becomes a new version), then refreshes dedup, stories and briefs.
+    Stop with Ctrl-C; a restart resumes from the state file without duplicates.
+    """
+    from . import watch as watching
+    from .pipeline import refresh_store
+    from .store import Store
+
+    feeds = watching.load_sources(sources)
+    for p in feeds.problems:
+        _err(f"storyline: {p.severity}: {p}")
+    if not feeds.urls:
+        raise click.ClickException(f"{sources}: no feed URLs")
+    store = Store(db)
+    state = watching.WatchState.load(state_file)  # a missing file is an empty state
+    fetcher = watching.Fetcher(allow_private=allow_private, delay=delay)
+    polls = 0
+
+    def on_poll(result: watching.PollResult) -> None:
+        nonlocal polls
+        polls += 1
+        for p in result.problems:
+            _err(f"storyline: {p.severity}: {p}")
+        stored = store.add_articles(result.articles) if result.articles else None
+        stories = None
+        if stored is not None and (stored.new or stored.updated):
+            stories, _ = refresh_store(store)
+        if not quiet:
+            parts = [f"poll {polls}: {len(result.articles)} article(s) fetched"]
+            if stored is not None:
+                parts.append(f"{stored.new} new, {stored.updated} updated")
+            if result.problems:
+                parts.append(f"{len(result.problems)} problem(s)")
+            if stories is not None:
+                parts.append(f"{stories} stories")
+            _err("storyline: " + ", ".join(parts))
+
+    try:
+        watching.watch(feeds.urls, on_poll, interval, max_polls=1 if once else max_polls,
+                       fetcher=fetcher, state=state)
+    except KeyboardInterrupt:
+        _err("storyline: stopped")
+    finally:
+        fetcher.close()
+        store.close()
+
+
 @eval_.command(name="dedup")
 @click.argument("corpora", nargs=-1, required=True,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))

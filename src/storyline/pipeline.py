@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from .brief import brief as _brief
 from .cluster import cluster as _cluster
@@ -18,7 +19,7 @@ from .ingest import IngestReport, read_articles
 from .model import Article, Brief, DedupRecord, Story
 from .normalize import normalize
 
-__all__ = ["brief", "cluster", "dedup", "read", "run"]
+__all__ = ["brief", "cluster", "dedup", "read", "refresh_store", "run"]
 
 
 def read(
@@ -60,3 +61,20 @@ def run(inputs: Iterable[str | Path] | str | Path, *, strict: bool = False) -> l
     """Everything at once: read, dedup, cluster and brief."""
     articles = read(inputs, strict=strict)
     return brief(cluster(articles, dedup(articles)))
+
+
+def refresh_store(store: Any) -> tuple[int, int]:
+    """Re-run dedup, clustering and briefs over everything a store holds, and save them.
+
+    Returns ``(stories, articles)``. Each stage's output is saved in its own batched
+    transactions, so a run killed half-way leaves the previous results readable and
+    the next refresh redoes the work.
+    """
+    articles = store.articles()
+    records = _dedup(articles)
+    stories = _cluster(articles, records)
+    briefs = _brief(stories)
+    store.save_dedup(records, articles)
+    store.save_stories(stories)
+    store.save_briefs(briefs)
+    return len(stories), len(articles)
