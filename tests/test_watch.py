@@ -715,13 +715,14 @@ def test_watch_command_stores_articles_stories_and_versions(site: Site, tmp_path
 
     feeds = tmp_path / "feeds.txt"
     feeds.write_text(f"{site.base}/feed.xml\n{site.base}/regional.xml\n"
-                     f"{site.base}/broken.xml\n{site.base}/missing.xml\n")
+                     f"{site.base}/broken.xml\n{site.base}/missing.xml\n{site.base}/slow.xml\n")
     db = f"sqlite:///{tmp_path / 'watch.db'}"
     args = ["watch", str(feeds), "--db", db, "--once", "--allow-private", "--delay", "0",
-            "--state", str(tmp_path / "state.json")]
+            "--state", str(tmp_path / "state.json"), "--timeout", "0.3"]
     first = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert first.exit_code == 0, first.output
-    assert "missing.xml" in first.stderr and "broken.xml" in first.stderr
+    for bad in ("missing.xml", "broken.xml", "slow.xml"):
+        assert bad in first.stderr
     with Store(db) as store:
         articles = store.articles()
         ids = [a.id for a in articles]

@@ -370,12 +370,15 @@ def eval_clusters(corpus: Path, fmt: str, quiet: bool) -> None:
               help="What was fetched and seen (ETags, content hashes), kept across restarts.")
 @click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="Seconds between two requests to the same host.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds to wait for a server's response before giving up on it.")
 @click.option("--allow-private", is_flag=True,
               help="Allow private, loopback and link-local addresses (refused by default, "
                    "also after redirects).")
 @click.option("--quiet", "-q", is_flag=True)
 def watch(sources: Path, db: str, interval: float, once: bool, max_polls: int | None,
-          state_file: Path, delay: float, allow_private: bool, quiet: bool) -> None:
+          state_file: Path, delay: float, timeout: float, allow_private: bool,
+          quiet: bool) -> None:
     """Poll RSS/Atom feeds and keep stories and briefs up to date in a database.
 
     SOURCES is a file of feed URLs (one per line, # comments) or an OPML file. Each
@@ -395,7 +398,7 @@ def watch(sources: Path, db: str, interval: float, once: bool, max_polls: int | 
         raise click.ClickException(f"{sources}: no feed URLs")
     store = Store(db)
     state = watching.WatchState.load(state_file)  # a missing file is an empty state
-    fetcher = watching.Fetcher(allow_private=allow_private, delay=delay)
+    fetcher = watching.Fetcher(allow_private=allow_private, delay=delay, read_timeout=timeout)
     polls = 0
 
     def on_poll(result: watching.PollResult) -> None:
