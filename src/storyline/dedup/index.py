@@ -29,7 +29,7 @@ __all__ = ["DedupConfig", "DedupIndex", "Match", "TextStore"]
 
 TextStore = MutableMapping[int, str]
 _FORMAT = 1
-_SENTENCE_CACHE = 2048
+_SENTENCE_CACHE = 256  # each entry holds a text's sentence bigram sets (~100 KB)
 
 
 @dataclass(frozen=True, slots=True)
