@@ -388,7 +388,7 @@ def watch(sources: Path, db: str, interval: float, once: bool, max_polls: int | 
     Stop with Ctrl-C; a restart resumes from the state file without duplicates.
     """
     from . import watch as watching
-    from .pipeline import refresh_store
+    from .pipeline import refresh_store, refresh_window
     from .store import Store
 
     feeds = watching.load_sources(sources)
@@ -409,7 +409,8 @@ def watch(sources: Path, db: str, interval: float, once: bool, max_polls: int | 
         stored = store.add_articles(result.articles) if result.articles else None
         stories = None
         if stored is not None and (stored.new or stored.updated):
-            stories, _ = refresh_store(store)
+            # incremental: only the clustering window around the new reports is redone
+            stories, _ = refresh_store(store, since=refresh_window(result.articles))
         if not quiet:
             parts = [f"poll {polls}: {len(result.articles)} article(s) fetched"]
             if stored is not None:

@@ -8,6 +8,7 @@ CLI run exactly the same code.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from .ingest import IngestReport, read_articles
 from .model import Article, Brief, DedupRecord, Story
 from .normalize import normalize
 
-__all__ = ["brief", "cluster", "dedup", "read", "refresh_store", "run"]
+__all__ = ["brief", "cluster", "dedup", "read", "refresh_store", "refresh_window", "run"]
 
 
 def read(
@@ -63,14 +64,26 @@ def run(inputs: Iterable[str | Path] | str | Path, *, strict: bool = False) -> l
     return brief(cluster(articles, dedup(articles)))
 
 
-def refresh_store(store: Any) -> tuple[int, int]:
-    """Re-run dedup, clustering and briefs over everything a store holds, and save them.
+def refresh_store(store: Any, *, since: datetime | None = None) -> tuple[int, int]:
+    """Re-run dedup, clustering and briefs over a store's articles, and save the results.
 
-    Returns ``(stories, articles)``. Each stage's output is saved in its own batched
-    transactions, so a run killed half-way leaves the previous results readable and
+    With ``since`` the refresh is incremental: only articles published since then (and
+    undated ones), with every other member of the stored stories they belong to, are
+    re-processed. A story whose reports all predate ``since`` by more than the clustering
+    window is dormant: no new report can join it, so it is left as stored. (A copy of an
+    article older than the window is then not recognised as a copy.)
+
+    Returns ``(stories, articles)`` re-processed. Each stage's output is saved in its own
+    batched transactions: a run killed half-way leaves the previous results readable and
     the next refresh redoes the work.
     """
-    articles = store.articles()
+    if since is None:
+        articles = store.articles()
+    else:
+        recent = store.articles(since=since)
+        have = {a.id for a in recent}
+        peers = store.story_peers(have) - have
+        articles = recent + (store.articles(ids=peers) if peers else [])
     records = _dedup(articles)
     stories = _cluster(articles, records)
     briefs = _brief(stories)
@@ -78,3 +91,18 @@ def refresh_store(store: Any) -> tuple[int, int]:
     store.save_stories(stories)
     store.save_briefs(briefs)
     return len(stories), len(articles)
+
+
+def refresh_window(articles: Iterable[Article], *, window_days: float | None = None,
+                   now: datetime | None = None) -> datetime:
+    """Where an incremental refresh for these new articles must start.
+
+    The earliest new publication date minus the clustering window (a story dormant for
+    longer cannot take the new reports); an undated article counts as published now.
+    """
+    from .cluster import ClusterConfig
+
+    days = window_days if window_days is not None else ClusterConfig.default().window_days
+    current = now or datetime.now(UTC)
+    dates = [a.published or current for a in articles]
+    return min(dates, default=current) - timedelta(days=days)

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, TypeVar
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -240,11 +240,32 @@ class Store:
             updated=RunRow.updated + updated, unchanged=RunRow.unchanged + unchanged))
         return AddResult(new, updated, unchanged)
 
-    def articles(self) -> list[Article]:
-        """The current version of every stored article, in the order first stored."""
+    def articles(self, *, since: datetime | None = None,
+                 ids: Iterable[str] | None = None) -> list[Article]:
+        """The current version of stored articles, in the order first stored.
+
+        ``since`` keeps those published at or after it (and the undated ones); ``ids``
+        keeps those with these ids. Both bound the work of an incremental refresh.
+        """
+        query = select(ArticleRow).order_by(ArticleRow.pk)
+        if since is not None:
+            query = query.where(or_(ArticleRow.published >= since,
+                                    ArticleRow.published.is_(None)))
+        if ids is not None:
+            query = query.where(ArticleRow.id.in_(list(ids)))
         with self._reading() as session:
-            return [_to_article(r) for r in session.scalars(
-                select(ArticleRow).order_by(ArticleRow.pk))]
+            return [_to_article(r) for r in session.scalars(query)]
+
+    def story_peers(self, ids: Iterable[str]) -> set[str]:
+        """Ids of every article that shares a stored story with one of ``ids``."""
+        wanted = list(ids)
+        if not wanted:
+            return set()
+        with self._reading() as session:
+            stories = select(StoryMemberRow.story_id).where(
+                StoryMemberRow.article_id.in_(wanted)).scalar_subquery()
+            return set(session.scalars(select(StoryMemberRow.article_id)
+                                       .where(StoryMemberRow.story_id.in_(stories))))
 
     def versions(self, key: str) -> list[Article]:
         """Every version of the article stored under ``key``, oldest first."""
