@@ -82,3 +82,28 @@ def test_dormant_story_is_not_joined():
     first = c.partial_fit(_art("a", FLOOD, "Flood", days=0))
     second = c.partial_fit(_art("b", FLOOD2, "Flood", days=30))
     assert first != second
+
+
+def test_an_article_linking_two_alike_stories_merges_them():
+    config = ClusterConfig(threshold=0.3, merge_threshold=0.0)
+    c = OnlineClusterer(config)
+    a = c.partial_fit(_art("a", "Harbour cranes stopped at Velmora port as dockers walked out.",
+                           "Velmora dockers strike"))
+    b = c.partial_fit(_art("b", "Ferry timetables were cut across the northern islands.",
+                           "Island ferries cut"))
+    assert a != b
+    bridge = ("Velmora dockers walked out and harbour cranes stopped, and island ferry "
+              "timetables were cut across the northern islands.")
+    c.partial_fit(_art("c", bridge, "Velmora dockers strike halts island ferries"))
+    assert c.assignments["a"] == c.assignments["b"] == c.assignments["c"]
+
+
+def test_dormant_stories_leave_the_candidate_index():
+    c = OnlineClusterer(ClusterConfig(window_days=3.0))
+    c.partial_fit(_art("old", FLOOD, "Flood", days=0))
+    # a report on the same terms a month later meets the dormant story and drops it
+    later = c.partial_fit(_art("new", FLOOD2, "Flood", days=30))
+    assert later != c.assignments["old"]
+    assert not c.stories[0].centroid  # its centroid is freed
+    shared = set(c.stories[1].centroid)
+    assert all(0 not in c._postings.get(t, []) for t in shared)

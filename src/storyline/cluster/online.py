@@ -40,6 +40,7 @@ class ClusterConfig:
     title_weight: float = 3.0
     lead_weight: float = 2.0
     entity_weight: float = 1.5
+    merge_threshold: float = 0.5  # centroid cosine at which two stories an article links merge
 
     @property
     def features(self) -> FeatureConfig:
@@ -66,6 +67,7 @@ class _Story:
     size: int = 0
     last: float | None = None
     members: list[str] = field(default_factory=list)
+    merged_into: int | None = None  # set when merged into another story
 
     def add(self, vec: dict[str, float], article_id: str, ts: float | None) -> None:
         c = self.centroid
@@ -77,6 +79,18 @@ class _Story:
         self.members.append(article_id)
         if ts is not None:
             self.last = ts if self.last is None else max(self.last, ts)
+
+    def absorb(self, other: _Story) -> None:
+        """Take over another story's reports (a merge)."""
+        c = self.centroid
+        for t, w in other.centroid.items():
+            c[t] = c.get(t, 0.0) + w
+        self.norm2 = sum(w * w for w in c.values())
+        self.size += other.size
+        self.members.extend(other.members)
+        if other.last is not None:
+            self.last = other.last if self.last is None else max(self.last, other.last)
+        other.centroid, other.norm2, other.members = {}, 0.0, []
 
     def cosine(self, vec: dict[str, float]) -> float:
         if self.norm2 <= 0:
@@ -125,14 +139,68 @@ class OnlineClusterer:
             return 0.0
         return math.exp(-max(0.0, gap - self.config.grace_days) / self.config.decay_days)
 
+    def _resolve(self, s: int) -> int:
+        while (target := self.stories[s].merged_into) is not None:
+            s = target
+        return s
+
+    def _dormant(self, story: _Story) -> bool:
+        """No report for longer than the window before the newest one: it cannot grow."""
+        return (self._clock is not None and story.last is not None
+                and self._clock - story.last > self.config.window_days * _DAY)
+
     def _candidates(self, vec: dict[str, float]) -> list[int]:
+        """Live stories sharing the article's strongest terms, most shared first.
+
+        Postings of dormant and merged-away stories are dropped as they are met, and a
+        dormant story's centroid is freed: the cost per article and the memory follow the
+        number of live stories, not the size of the archive.
+        """
         top = sorted(vec.items(), key=lambda kv: -kv[1])[: self.config.query_terms]
         counts: dict[int, int] = {}
         for t, _w in top:
-            for s in self._postings.get(t, ()):
+            plist = self._postings.get(t)
+            if not plist:
+                continue
+            stale = False
+            for s in plist:
+                story = self.stories[s]
+                if story.merged_into is not None or self._dormant(story):
+                    stale = True
+                    continue
                 counts[s] = counts.get(s, 0) + 1
+            if stale:
+                for s in plist:
+                    story = self.stories[s]
+                    if story.merged_into is None and self._dormant(story) and story.centroid:
+                        story.centroid, story.norm2 = {}, 0.0
+                live = [s for s in plist if self.stories[s].centroid]
+                if live:
+                    self._postings[t] = live
+                else:
+                    del self._postings[t]
         ranked = sorted(counts, key=lambda s: -counts[s])
         return ranked[: self.config.max_candidates]
+
+    def _story_cosine(self, a: _Story, b: _Story) -> float:
+        if a.norm2 <= 0 or b.norm2 <= 0:
+            return 0.0
+        small, large = (a, b) if len(a.centroid) < len(b.centroid) else (b, a)
+        dot = sum(w * large.centroid.get(t, 0.0) for t, w in small.centroid.items())
+        return dot / math.sqrt(a.norm2 * b.norm2)
+
+    def _merge(self, keep: int, gone: int) -> None:
+        """Merge story ``gone`` into ``keep``: an article linked both, and they are alike."""
+        target, source = self.stories[keep], self.stories[gone]
+        for article_id in source.members:
+            self.assignments[article_id] = target.id
+        target.absorb(source)
+        source.merged_into = keep
+        strongest = sorted(target.centroid.items(), key=lambda kv: -kv[1])
+        for t, _w in strongest[: self.config.index_terms]:
+            plist = self._postings.setdefault(t, [])
+            if keep not in plist[-3:]:
+                plist.append(keep)
 
     def score(self, article: Article) -> list[tuple[str, float]]:
         """Similarity of an article to its candidate stories (does not change state)."""
@@ -151,14 +219,23 @@ class OnlineClusterer:
         if ts is not None:
             self._clock = ts if self._clock is None else max(self._clock, ts)
         best, best_sim = -1, 0.0
+        linked: list[int] = []
         for s in self._candidates(vec):
             story = self.stories[s]
             factor = self._time_factor(ts, story)
             if factor <= 0.0:
                 continue
             sim = story.cosine(vec) * factor
+            if sim >= self.config.threshold:
+                linked.append(s)
             if sim > best_sim:
                 best, best_sim = s, sim
+        # merge check: the article links stories that are themselves alike
+        for other in linked:
+            if other != best and self.stories[other].merged_into is None and \
+                    self._story_cosine(self.stories[best], self.stories[other]) \
+                    >= self.config.merge_threshold:
+                self._merge(best, other)
         if best < 0 or best_sim < self.config.threshold:
             sid = "s-" + hashlib.sha1(article.id.encode()).hexdigest()[:10]
             self.stories.append(_Story(sid))
