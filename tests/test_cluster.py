@@ -107,3 +107,13 @@ def test_dormant_stories_leave_the_candidate_index():
     assert not c.stories[0].centroid  # its centroid is freed
     shared = set(c.stories[1].centroid)
     assert all(0 not in c._postings.get(t, []) for t in shared)
+
+
+def test_fit_predict_is_the_stream_loop(sample_articles):
+    from storyline.dedup import stream_order
+
+    ordered = stream_order(sample_articles)
+    labels = OnlineClusterer().fit_predict(ordered)
+    one_by_one = OnlineClusterer()
+    assert labels == [one_by_one.partial_fit(a) for a in ordered]
+    assert len(set(labels)) == 4

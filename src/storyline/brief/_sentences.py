@@ -138,8 +138,3 @@ class SentenceTable:
 
     def units(self, sentences: list[int]) -> int:
         return len({self.unit_of[j] for j in sentences})
-
-    def max_other_unit(self, i: int) -> float:
-        """Best similarity of ``i`` to any sentence of another independent report."""
-        mask = np.array([u != self.unit_of[i] for u in self.unit_of])
-        return float(self.sim[i][mask].max()) if mask.any() else 0.0

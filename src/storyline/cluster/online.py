@@ -202,16 +202,6 @@ class OnlineClusterer:
             if keep not in plist[-3:]:
                 plist.append(keep)
 
-    def score(self, article: Article) -> list[tuple[str, float]]:
-        """Similarity of an article to its candidate stories (does not change state)."""
-        vec = self._vector(article)
-        self._n -= 1
-        for t in vec:
-            self._df[t] -= 1
-        ts = self._timestamp(article)
-        return [(self.stories[s].id, self.stories[s].cosine(vec) *
-                 self._time_factor(ts, self.stories[s])) for s in self._candidates(vec)]
-
     def partial_fit(self, article: Article) -> str:
         """Place one article; return its story id."""
         vec = self._vector(article)
@@ -250,6 +240,10 @@ class OnlineClusterer:
         self.assignments[article.id] = story.id
         return story.id
 
-    def assign(self, article_id: str, story_id: str) -> None:
-        """Record an article (a folded copy) as a member of an existing story."""
-        self.assignments[article_id] = story_id
+    def fit_predict(self, articles: list[Article]) -> list[str]:
+        """Place articles in the order given (a stream) and return their story ids.
+
+        Call it with articles sorted by publication date for batch clustering; it is the
+        same loop as feeding them one by one, so results never depend on batching.
+        """
+        return [self.partial_fit(a) for a in articles]

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlparse
 
 from ..errors import InputProblem
@@ -127,6 +126,3 @@ READERS = {
     ".csv": read_csv,
 }
 
-
-def suffix_of(path: Path) -> str:
-    return path.suffix.lower()
