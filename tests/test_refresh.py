@@ -53,3 +53,22 @@ def test_incremental_refresh_matches_a_full_one_inside_the_window(tmp_path, samp
         # the incremental store keeps no retired story with a different membership
         latest_inc = {frozenset(m) for m in map(frozenset, groups(inc))}
         assert {frozenset(m) for m in groups(full)} <= latest_inc
+
+
+def test_ingest_then_refresh_commands_store_every_stage(tmp_path):
+    from click.testing import CliRunner
+
+    from storyline.cli import cli
+
+    db = str(tmp_path / "news.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", "sample/articles", "--db", db, "--quiet"]).exit_code == 0
+    result = runner.invoke(cli, ["refresh", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "22 articles re-processed into 4 stories" in result.stderr
+    with Store(db) as store:
+        counts = store.counts()
+        assert counts["stories"] == 4 and len(store.briefs()) == 4
+        assert counts["dedup_records"] == 22
+    again = runner.invoke(cli, ["refresh", "--db", db, "--since", "2025-03-15"])
+    assert again.exit_code == 0 and "re-processed" in again.stderr

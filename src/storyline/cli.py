@@ -431,6 +431,31 @@ def watch(sources: Path, db: str, interval: float, once: bool, max_polls: int | 
         store.close()
 
 
+@cli.command()
+@click.option("--db", required=True, metavar="URL",
+              help="The database to refresh: a file path, sqlite:///FILE or postgresql://...")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+              help="Only re-process articles published since then (with the other members of "
+                   "their stories); stories that went dormant before are left as stored.")
+@click.option("--quiet", "-q", is_flag=True)
+def refresh(db: str, since: Any, quiet: bool) -> None:
+    """Run dedup, clustering and briefs over the articles stored in a database, and save them.
+
+    Use it after `storyline ingest ... --db URL`; `watch` does it after every poll. Safe
+    to interrupt and re-run: each stage's output is saved in batched transactions.
+    """
+    from datetime import UTC
+
+    from .pipeline import refresh_store
+    from .store import Store
+
+    with Store(db) as store:
+        stories, articles = refresh_store(
+            store, since=since.replace(tzinfo=UTC) if since is not None else None)
+    if not quiet:
+        _err(f"storyline: {articles} articles re-processed into {stories} stories in {db}")
+
+
 @eval_.command(name="dedup")
 @click.argument("corpora", nargs=-1, required=True,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))

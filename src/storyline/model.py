@@ -144,8 +144,9 @@ class Fact:
     text: str
     subject: str
     qualifiers: list[str]
-    citation: Citation
+    citation: Citation  # the figure itself
     group: str = ""
+    sentence: Citation | None = None  # the sentence it stands in: the source's own words
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -156,6 +157,7 @@ class Fact:
             "subject": self.subject,
             "qualifiers": list(self.qualifiers),
             "citation": self.citation.to_dict(),
+            "sentence": self.sentence.to_dict() if self.sentence else None,
             "group": self.group,
         }
 

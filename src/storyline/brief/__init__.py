@@ -239,7 +239,7 @@ def _facts(table: SentenceTable, units: dict[str, str]) -> tuple[list[Fact], lis
         prev = table.text(i - 1) if i and table.article_of[i - 1] == table.article_of[i] else ""
         for f in extract_figures(a.text, s, e, prev):
             ts = a.published.timestamp() if a.published else None
-            refs.append(FigureRef(f, a.id, units[a.id], a.text, ts))
+            refs.append(FigureRef(f, a.id, units[a.id], a.text, ts, (s, e)))
     names = sorted({r.figure.holder for r in refs if r.figure.holder})
     proper = [n for a in table.articles for n in _long_names(a.text)]
     groups = group_figures(refs, Aliases(names + proper))

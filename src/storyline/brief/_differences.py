@@ -26,6 +26,7 @@ class FigureRef:
     unit: str
     text: str  # the article text, for citations
     published: float | None = None  # the article's publication time (epoch seconds)
+    sentence: tuple[int, int] | None = None  # span of the sentence holding the figure
 
     def fact(self, group: str = "") -> Fact:
         f = self.figure
@@ -39,6 +40,9 @@ class FigureRef:
             qualifiers=quals,
             citation=Citation(self.article, f.start, f.end, self.text[f.start:f.end]),
             group=group,
+            sentence=(Citation(self.article, *self.sentence,
+                               self.text[self.sentence[0]:self.sentence[1]])
+                      if self.sentence else None),
         )
 
 

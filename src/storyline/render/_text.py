@@ -68,10 +68,15 @@ def _lines(story: dict[str, Any], md: bool) -> list[str]:
         for d in story["discrepancies"]:
             label = _KIND_LABEL.get(d["kind"], d["kind"])
             out.append(f"{bullet}{d['subject'] or 'figure'}: {label}")
+            shown: set[tuple[str, int]] = set()
             for f in d["claims"]:
                 quals = ", ".join(f["qualifiers"]) or "no time or scope given"
                 src = numbers[f["citation"]["article"]]
                 out.append(f"{sub}{f['text']} ({quals}) [{src}]")
+                sentence = f.get("sentence")
+                if sentence and (sentence["article"], sentence["start"]) not in shown:
+                    shown.add((sentence["article"], sentence["start"]))
+                    out.append(f"{sub if md else '      '}  “{sentence['quote']}”")
         out.append("")
     if story["agreements"]:
         section("What the sources agree on")
