@@ -104,3 +104,24 @@ def test_adding_the_same_id_twice_is_an_error(sample_articles):
     index.add(sample_articles[0])
     with pytest.raises(storyline.StorylineError):
         index.add(sample_articles[0])
+
+
+def test_sharing_a_long_quotation_is_not_a_version():
+    """Two outlets quoting the same multi-sentence statement are independent reports."""
+    quote = ('"We made mistakes in how the closure was announced. Families learned of it '
+             'from social media before any letter reached them. That should never have '
+             'happened, and I apologise to every parent who found out that way. We will '
+             'publish the full review of the decision by the end of the month."')
+    a = _plain("a", "The Velmora school board voted on Monday to close Harbour Street "
+               "primary school at the end of the year, citing falling enrolment.\n\n"
+               f"Board chair Anneli Roos said in a statement: {quote}\n\n"
+               "Parents gathered outside the school on Monday evening with banners.")
+    b = _plain("b", "Parents in Velmora reacted angrily to news that their children's "
+               "school will shut in December, with some threatening legal action.\n\n"
+               f"In a message posted online, Anneli Roos wrote: {quote}\n\n"
+               "A petition against the closure had 2,300 signatures by Tuesday night.")
+    assert {r.relation for r in dedup([a, b])} == {"original"}
+
+
+def _plain(article_id: str, text: str) -> Article:
+    return storyline.normalize.normalize_article(Article(id=article_id, text=text))

@@ -393,3 +393,13 @@ def test_blank_line_with_spaces_splits() -> None:
         "A headline without a stop",
         "The body starts here.",
     ]
+
+
+def test_glued_sentences_get_their_space_back() -> None:
+    from storyline.normalize import clean_text, split_sentences
+
+    text = clean_text('The mayor said so in a statement.Mr. Lund declined to comment. '
+                      'He told reporters."This is final," he said. Prices rose in St.Louis.')
+    assert "statement. Mr. Lund" in text and 'reporters. "This' in text
+    assert "St.Louis" in text  # one lower-case letter before the stop: not a sentence end
+    assert len(split_sentences(text)) == 5

@@ -37,7 +37,19 @@ class AlignConfig:
     version_min_tokens: int = 40  # ... totalling at least this many tokens
 
 
-_QUOTED = re.compile(r'"[^"]{3,}"')
+# A quotation may run over several sentences, and news style leaves a paragraph's
+# quotation unclosed when the quote goes on in the next paragraph: so regions are found
+# per paragraph, from an opening mark to the closing one or to the paragraph's end.
+_QUOTED = re.compile(r'"[^"\n]{3,}(?:"|(?=\n\n)|$)')
+
+
+def _quote_regions(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _QUOTED.finditer(text)]
+
+
+def _inside(regions: list[tuple[int, int]], start: int, end: int) -> int:
+    return sum(max(0, min(end, qe) - max(start, qs)) for qs, qe in regions
+               if qs < end and qe > start)
 
 
 @dataclass(slots=True)
@@ -54,6 +66,7 @@ class Sentences:
     @classmethod
     def of(cls, text: str) -> Sentences:
         spans = sentence_spans(text)
+        regions = _quote_regions(text)
         folded: list[str] = []
         bigrams: list[frozenset[tuple[str, str]]] = []
         ntok: list[int] = []
@@ -64,8 +77,7 @@ class Sentences:
             folded.append(" ".join(toks))
             bigrams.append(frozenset(zip(toks, toks[1:], strict=False)))
             ntok.append(len(toks))
-            quoted = sum(len(m.group(0)) for m in _QUOTED.finditer(sent))
-            qshare.append(quoted / max(1, len(sent)))
+            qshare.append(_inside(regions, s, e) / max(1, e - s))
         return cls(spans, folded, bigrams, ntok, qshare, sum(ntok))
 
 

@@ -73,6 +73,10 @@ _LINE_PATTERNS = [
 ]
 _MAX_BOILERPLATE_LINE = 400
 
+# Scraped text often loses the space between sentences: "a statement.Mr. Sestak said",
+# 'to reporters."The party'. A word of two or more lower-case letters, a terminal mark,
+# then a capitalised word (or a quote opening one) is a sentence break missing its space.
+_GLUED = re.compile(r"""(?<=[a-z]{2}[.!?])(?=["']?[A-Z][a-z])""")
 _WS = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")
 
 
@@ -151,6 +155,7 @@ def clean_text(text: str) -> str:
     if current:
         paragraphs.append(" ".join(current))
     paragraphs = [_SPACE_BEFORE_PUNCT.sub(r"\1", p) if " " in p else p for p in paragraphs]
+    paragraphs = [_GLUED.sub(" ", p) for p in paragraphs]
     return "\n\n".join(_join_broken_paragraphs(paragraphs))
 
 
