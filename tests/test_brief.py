@@ -8,6 +8,7 @@ import json
 import pytest
 
 import storyline
+import storyline.normalize
 from storyline.render import FORMATS, render
 from tests.citations import assert_citations_verbatim, iter_citations
 from tests.conftest import shared_path
@@ -85,3 +86,14 @@ def test_json_output_follows_the_published_schema(sample_briefs, gm_psa_brief):
         doc = json.loads(render(briefs, "json"))
         assert doc["schema"] == schema["$id"]
         jsonschema.validate(doc, schema)
+
+
+def test_a_single_source_story_lists_no_exclusives():
+    from storyline.model import Article
+
+    text = "Floodwater forced the evacuation of 400 homes in Riverton on Monday, officials said."
+    articles = [storyline.normalize.normalize_article(Article(id=i, text=text))
+                for i in ("a", "b")]
+    (b,) = storyline.brief(storyline.cluster(articles))
+    assert b.independent_sources == 1 and b.exclusives == {}
+    assert "ONLY ONE SOURCE" not in render([b], "text")

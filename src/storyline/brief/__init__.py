@@ -281,6 +281,8 @@ def build_brief(story: Story) -> Brief:
     n_units = len(set(units.values()))
     summary = _summary(table, other_max, n_units)
     agreements, exclusives = _agreements_and_exclusives(table, other_max, canon_of_unit)
+    if n_units < 2:
+        exclusives = {}  # with one source, "only one source reports" is everything
     facts, diffs = _facts(table, units)
     entities, persons = _ner(table, units) if articles else ([], {})
     quotes = _quotes(table, units, persons) if articles else []
