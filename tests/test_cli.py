@@ -98,3 +98,27 @@ def test_quiet_drops_warnings_and_problem_lines_are_capped(tmp_path):
     assert loud.stderr.count("warning: ") == 20 and "9 more problem lines not shown" in loud.stderr
     quiet = CliRunner().invoke(cli, ["ingest", str(path), "--quiet"])
     assert "warning" not in quiet.stderr and len(_jsonl(quiet.stdout)) == 30
+
+
+def test_config_file_supplies_option_defaults(tmp_path, monkeypatch):
+    import storyline.serve._run as run
+
+    seen: dict = {}
+    monkeypatch.setattr(run, "run_server", lambda **kw: seen.update(kw))
+    monkeypatch.delenv("STORYLINE_TOKEN", raising=False)
+    config = tmp_path / "storyline.toml"
+    config.write_text('[serve]\ntoken = "from-config"\nport = 8123\n')
+    result = CliRunner().invoke(cli, ["--config", str(config), "serve"])
+    assert result.exit_code == 0, result.output
+    assert seen["token"] == "from-config" and seen["port"] == 8123
+    # the environment wins over the config file, the command line over both
+    monkeypatch.setenv("STORYLINE_TOKEN", "from-env")
+    CliRunner().invoke(cli, ["--config", str(config), "serve", "--port", "9000"])
+    assert seen["token"] == "from-env" and seen["port"] == 9000
+
+
+def test_a_broken_config_file_is_a_clear_error(tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text("[serve\ntoken = ")
+    result = CliRunner().invoke(cli, ["--config", str(config), "serve"])
+    assert result.exit_code != 0 and "bad.toml: unreadable config" in result.output

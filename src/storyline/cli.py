@@ -101,9 +101,31 @@ def _emit_jsonl(rows: Iterable[dict[str, Any]]) -> None:
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def _load_config(path: Path) -> dict[str, Any]:
+    """A TOML file of option defaults per command, e.g. ``[serve]`` ``token = "..."``."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise click.ClickException(f"{path}: unreadable config: {exc}") from exc
+
+    def keys(table: dict[str, Any]) -> dict[str, Any]:  # option names as in --long-name
+        return {k.replace("-", "_"): keys(v) if isinstance(v, dict) else v
+                for k, v in table.items()}
+
+    return keys(data)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="storyline")
-def cli() -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="STORYLINE_CONFIG", show_envvar=True,
+              help="TOML file of option defaults per command ([serve] token, db, port...; "
+                   "[watch] db, interval...). Default: ./storyline.toml when it exists. "
+                   "Options given on the command line or in the environment win.")
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path | None) -> None:
     """Turn news articles into stories with cited briefs.
 
     \b
@@ -117,6 +139,12 @@ def cli() -> None:
     INPUT is a file (.txt, .html, .json, .jsonl, .csv), a folder (read recursively)
     or - for JSON Lines on standard input.
     """
+    if config_file is None and Path("storyline.toml").is_file():
+        config_file = Path("storyline.toml")
+    if config_file is not None:
+        if not config_file.is_file():
+            raise click.ClickException(f"{config_file}: no such config file")
+        ctx.default_map = _load_config(config_file)
 
 
 @cli.command()
