@@ -13,13 +13,14 @@ so a shared quote is evidence of a shared *event*, not of a shared *report*.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
 from ..model import Passage, Relation
 from ..normalize.sentences import sentence_spans
-from ._shingles import tokens
+from ._shingles import TOKEN_PATTERN as _WORD
 
 __all__ = ["AlignConfig", "Alignment", "Sentences", "align", "classify"]
 
@@ -67,13 +68,15 @@ class Sentences:
     def of(cls, text: str) -> Sentences:
         spans = sentence_spans(text)
         regions = _quote_regions(text)
+        # one regex pass over the text, then each sentence takes its slice of the tokens
+        found = [(m.start(), m.group(0).lower()) for m in _WORD.finditer(text)]
+        starts = [p for p, _ in found]
         folded: list[str] = []
         bigrams: list[frozenset[tuple[str, str]]] = []
         ntok: list[int] = []
         qshare: list[float] = []
         for s, e in spans:
-            sent = text[s:e]
-            toks = tokens(sent)
+            toks = [w for _, w in found[bisect_left(starts, s):bisect_left(starts, e)]]
             folded.append(" ".join(toks))
             bigrams.append(frozenset(zip(toks, toks[1:], strict=False)))
             ntok.append(len(toks))

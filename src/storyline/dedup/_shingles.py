@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 __all__ = ["content_key", "fingerprints", "tokens"]
 
-_TOKEN = re.compile(r"[^\W_]+")
+TOKEN_PATTERN = re.compile(r"[^\W_]+")  # words: letters and digits of any script
 _P = np.uint64(0x100000001B3)  # FNV prime, odd
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -27,7 +27,7 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens (letters and digits of any script)."""
-    return _TOKEN.findall(text.lower())
+    return TOKEN_PATTERN.findall(text.lower())
 
 
 def content_key(toks: list[str]) -> bytes:

@@ -26,6 +26,7 @@ from time import perf_counter
 from typing import Any, Literal
 
 from ..dedup import dedup as _dedup
+from ..dedup._shingles import tokens
 from ..model import Article, DedupRecord
 from ..normalize import clean_text, normalize_article, sentence_spans
 
@@ -67,8 +68,6 @@ class LabelledPair:
 
 # -- text helpers ---------------------------------------------------------------------------
 
-# The same word tokens dedup compares (letters and digits, lower-cased).
-_TOKEN = re.compile(r"[^\W_]+")
 _BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
 _SPLIT_FOLD = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 _WORD = re.compile(r"[A-Za-z]+|\d+")
@@ -85,7 +84,8 @@ Paragraphs = list[list[str]]  # paragraphs of sentences
 
 
 def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
+    """The same word tokens dedup compares (letters and digits, lower-cased)."""
+    return tokens(text)
 
 
 def _ntok(paras: Paragraphs) -> int:
