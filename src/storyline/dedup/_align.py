@@ -13,14 +13,13 @@ so a shared quote is evidence of a shared *event*, not of a shared *report*.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
 from ..model import Passage, Relation
 from ..normalize.sentences import sentence_spans
-from ._shingles import TOKEN_PATTERN as _WORD
+from ._shingles import tokens
 
 __all__ = ["AlignConfig", "Alignment", "Sentences", "align", "classify"]
 
@@ -48,9 +47,20 @@ def _quote_regions(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _QUOTED.finditer(text)]
 
 
-def _inside(regions: list[tuple[int, int]], start: int, end: int) -> int:
-    return sum(max(0, min(end, qe) - max(start, qs)) for qs, qe in regions
-               if qs < end and qe > start)
+def _quote_shares(spans: list[tuple[int, int]], regions: list[tuple[int, int]]) -> list[float]:
+    """Share of each sentence inside quotation regions (both lists sorted, one pass)."""
+    out: list[float] = []
+    k = 0
+    for s, e in spans:
+        while k < len(regions) and regions[k][1] <= s:
+            k += 1
+        inside = 0
+        j = k
+        while j < len(regions) and regions[j][0] < e:
+            inside += max(0, min(e, regions[j][1]) - max(s, regions[j][0]))
+            j += 1
+        out.append(inside / max(1, e - s))
+    return out
 
 
 @dataclass(slots=True)
@@ -68,20 +78,15 @@ class Sentences:
     def of(cls, text: str) -> Sentences:
         spans = sentence_spans(text)
         regions = _quote_regions(text)
-        # one regex pass over the text, then each sentence takes its slice of the tokens
-        found = [(m.start(), m.group(0).lower()) for m in _WORD.finditer(text)]
-        starts = [p for p, _ in found]
         folded: list[str] = []
         bigrams: list[frozenset[tuple[str, str]]] = []
         ntok: list[int] = []
-        qshare: list[float] = []
         for s, e in spans:
-            toks = [w for _, w in found[bisect_left(starts, s):bisect_left(starts, e)]]
+            toks = tokens(text[s:e])
             folded.append(" ".join(toks))
             bigrams.append(frozenset(zip(toks, toks[1:], strict=False)))
             ntok.append(len(toks))
-            qshare.append(_inside(regions, s, e) / max(1, e - s))
-        return cls(spans, folded, bigrams, ntok, qshare, sum(ntok))
+        return cls(spans, folded, bigrams, ntok, _quote_shares(spans, regions), sum(ntok))
 
 
 @dataclass(slots=True)
