@@ -56,6 +56,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from _machine import machine  # bench/ is on sys.path when run as a script
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SOURCES = [
@@ -417,27 +419,6 @@ def child(args: argparse.Namespace) -> None:
 
 
 # --- parent: run the sizes, report ----------------------------------------------------------
-
-def machine() -> dict[str, Any]:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = 0.0
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "affinity": len(os.sched_getaffinity(0)),
-            "cpu_model": cpu, "ram_gib": ram, "os": platform.platform(),
-            "loadavg_start": os.getloadavg()}
-
 
 def versions() -> dict[str, Any]:
     import importlib.metadata as m
