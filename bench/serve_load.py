@@ -14,10 +14,7 @@ import argparse
 import asyncio
 import ipaddress
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -66,17 +63,11 @@ def _loopback(url: str) -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def _own_server() -> Iterator[str]:
     """A temporary database with the sample corpus (and gm-psa when present), served."""
     import storyline
-    from storyline.serve import open_repository, rebuild
+    from storyline.serve import open_repository, rebuild, serving
 
     inputs = [ROOT / "sample"]
     gm_psa = ROOT.parent / "shared" / "samples" / "gm-psa"
@@ -89,32 +80,8 @@ def _own_server() -> Iterator[str]:
             rebuild(repo, storyline.read(inputs))
         finally:
             repo.close()
-        port = _free_port()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "storyline", "serve", "--db", str(db), "--port", str(port),
-             "--log-level", "warning"],
-            env={k: v for k, v in os.environ.items() if k != "STORYLINE_TOKEN"},
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(base + "/api/stories", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("serve_load: the server did not start")
-                time.sleep(0.2)
+        with serving(db) as base:
             yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 async def _client(http: httpx.AsyncClient, paths: list[tuple[str, str]], offset: int,

@@ -9,14 +9,9 @@ highlighted span is saved to test-artifacts/.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from .conftest import ROOT, SAMPLE, shared_path
@@ -36,19 +31,13 @@ def _require(condition: bool, message: str) -> None:
     pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A loaded database and ``storyline serve`` on it; yields the base URL."""
     gm_psa = shared_path("samples", "gm-psa")
     _require(CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install chromium")
     import storyline
-    from storyline.serve import open_repository, rebuild
+    from storyline.serve import open_repository, rebuild, serving
 
     db = tmp_path_factory.mktemp("serve") / "stories.db"
     repo = open_repository(db)
@@ -56,36 +45,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         rebuild(repo, storyline.read([gm_psa, SAMPLE]))
     finally:
         repo.close()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, STORYLINE_TOKEN="browser-test-token")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "storyline", "serve", "--db", str(db), "--port", str(port),
-         "--log-level", "warning"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"server exited: {proc.stderr.read().decode()[-2000:]}"
-                                     if proc.stderr else "server exited")
-            try:
-                if httpx.get(f"{base}/api/stories", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("server did not start within 60 s")
-            time.sleep(0.2)
+    with serving(db, token="browser-test-token") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_citation_jumps_to_highlighted_span(server: str) -> None:

@@ -7,6 +7,7 @@ everything in memory, and :func:`open_repository` opens the persistent store by 
 from __future__ import annotations
 
 from ._repo import MemoryRepository, RebuildResult, Repository, WriteCounts, rebuild
+from ._run import serving
 from ._store import StoreRepository, open_repository
 from .app import create_app
 
@@ -19,4 +20,5 @@ __all__ = [
     "create_app",
     "open_repository",
     "rebuild",
+    "serving",
 ]
