@@ -69,11 +69,12 @@ def independent_units(articles: list[Article], records: dict[str, DedupRecord]) 
     return {a.id: find(records[a.id].group if a.id in records else a.id) for a in articles}
 
 
-def _summary(table: SentenceTable, other_max: np.ndarray, n_units: int) -> list[SummarySentence]:
+def _summary(table: SentenceTable, supports: list[list[int]], n_units: int
+             ) -> list[SummarySentence]:
     n = len(table)
     if n == 0:
         return []
-    cross = np.array([table.units(table.support(i)) for i in range(n)], dtype=float)
+    cross = np.array([table.units(supports[i]) for i in range(n)], dtype=float)
     centrality = table.sim.sum(axis=1) - 1.0
     centrality = centrality / (centrality.max() or 1.0)
     position = np.array([1.0 / (1.0 + p) for p in table.position])
@@ -94,14 +95,15 @@ def _summary(table: SentenceTable, other_max: np.ndarray, n_units: int) -> list[
         eligible.remove(best)
     out = []
     for i in chosen:
-        support = table.support(i)
+        support = supports[i]
         out.append(SummarySentence(table.text(i), [table.citation(j) for j in support],
                                    table.units(support)))
     return out
 
 
 def _agreements_and_exclusives(
-    table: SentenceTable, other_max: np.ndarray, unit_key: dict[str, str]
+    table: SentenceTable, supports: list[list[int]], other_max: np.ndarray,
+    unit_key: dict[str, str],
 ) -> tuple[list[Claim], dict[str, list[Claim]]]:
     used: set[int] = set()
     agreements: list[Claim] = []
@@ -110,7 +112,7 @@ def _agreements_and_exclusives(
     for i in order:
         if not table.substantive(i):
             continue
-        support = table.support(i)
+        support = supports[i]
         units = table.units(support)
         if units >= 2:
             candidates.append((-units, -float(table.sim[i].sum()), i, support))
@@ -126,7 +128,7 @@ def _agreements_and_exclusives(
         if i in seen or not table.substantive(i) or other_max[i] >= RELATED:
             continue
         # fold the same sentence in other versions of the same report
-        same = [j for j in table.support(i) if table.unit_of[j] == table.unit_of[i]]
+        same = [j for j in supports[i] if table.unit_of[j] == table.unit_of[i]]
         seen.update(same)
         unit = unit_key[table.unit_of[i]]
         exclusives[unit].append(Claim(table.text(i), [table.citation(j) for j in same], 1))
@@ -247,8 +249,6 @@ def _facts(table: SentenceTable, units: dict[str, str]) -> tuple[list[Fact], lis
 
 
 def _long_names(text: str) -> list[str]:
-    import re
-
     return re.findall(r"\b[A-Z][\w.&-]+(?:\s+[A-Z][\w.&-]+){1,4}", text)
 
 
@@ -279,8 +279,11 @@ def build_brief(story: Story) -> Brief:
     else:
         other_max = np.zeros(0)
     n_units = len(set(units.values()))
-    summary = _summary(table, other_max, n_units)
-    agreements, exclusives = _agreements_and_exclusives(table, other_max, canon_of_unit)
+    # each sentence's counterparts in the other articles, computed once for every section
+    supports = [table.support(i) for i in range(len(table))]
+    summary = _summary(table, supports, n_units)
+    agreements, exclusives = _agreements_and_exclusives(table, supports, other_max,
+                                                        canon_of_unit)
     if n_units < 2:
         exclusives = {}  # with one source, "only one source reports" is everything
     facts, diffs = _facts(table, units)

@@ -182,14 +182,11 @@ class DedupIndex:
 
     def compare(self, a_id: str, b_id: str) -> tuple[Relation | None, float, list[Passage]]:
         """The relation between two indexed articles, computed afresh, with its passages."""
-        a = Sentences.of(self.texts[self._doc_of[a_id]])
-        b = Sentences.of(self.texts[self._doc_of[b_id]])
-        if content_key(tokens(self.texts[self._doc_of[a_id]])) == content_key(
-            tokens(self.texts[self._doc_of[b_id]])
-        ):
-            al = align(a, b, self.config.align)
-            return "exact", 1.0, al.passages(a, b)
+        da, db = self._doc_of[a_id], self._doc_of[b_id]
+        a, b = self._sentences(da), self._sentences(db)
         al = align(a, b, self.config.align)
+        if content_key(tokens(self.texts[da])) == content_key(tokens(self.texts[db])):
+            return "exact", 1.0, al.passages(a, b)
         relation, score = classify(al, a, b, self.config.align)
         return relation, score, al.passages(a, b)
 
