@@ -214,7 +214,7 @@ def dedup(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str,
     if index_dir is not None:
         index = DedupIndex.load(index_dir) if (index_dir / "meta.json").exists() else DedupIndex()
     with run.progress("dedup", len(articles)) as bar:
-        records = run_dedup(articles, index=index, progress=bar)
+        records = run_dedup(articles, index=index, progress=bar, passages=passages)
     if index is not None and index_dir is not None:
         index.save(index_dir)
     rows = [r.to_dict(explain=passages) for r in records]

@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
+from .._stopwords import english_stop_words
 from ..dedup._shingles import tokens
 from ..model import Article, Citation
 from ..normalize.sentences import sentence_spans
 
 __all__ = ["SentenceTable", "SAME_CLAIM", "RELATED"]
 
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "according"}
+_SPEECH = frozenset({"said", "says", "say", "told", "according"})
+
+
+@cache
+def _stop() -> frozenset[str]:
+    return english_stop_words() | _SPEECH
 
 
 def _stem(word: str) -> str:
@@ -34,7 +39,8 @@ def _stem(word: str) -> str:
 
 def _terms(sentence: str) -> list[str]:
     """Content-word stems: paraphrases across outlets share these more than their bigrams."""
-    return [_stem(t) for t in tokens(sentence) if t not in _STOP and len(t) > 1]
+    stop = _stop()
+    return [_stem(t) for t in tokens(sentence) if t not in stop and len(t) > 1]
 
 SAME_CLAIM = 0.35  # cosine at or above which two sentences state the same claim
 RELATED = 0.2  # cosine below which a sentence has no counterpart in another report
@@ -61,7 +67,7 @@ def _veto_other_subjects(cos: NDArray[np.float64], texts: list[str]) -> None:
 
 def _first_name(text: str) -> set[str]:
     m = re.match(r"\W*([A-Z][a-zA-Z]+)", text)
-    return {m.group(1)} if m and m.group(1).lower() not in _STOP else set()
+    return {m.group(1)} if m and m.group(1).lower() not in _stop() else set()
 
 
 @dataclass(slots=True)
@@ -91,6 +97,9 @@ class SentenceTable:
         units = [unit_of_article[articles[i].id] for i in article_of]
         if not texts:
             return cls(articles, article_of, units, spans, position, ntok, np.zeros((0, 0)))
+        from scipy import sparse  # loaded here: importing scikit-learn costs a second
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         try:
             x = TfidfVectorizer(analyzer=_terms, sublinear_tf=True).fit_transform(texts)
             cos = (x @ x.T).toarray() if sparse.issparse(x) else np.asarray(x @ x.T)

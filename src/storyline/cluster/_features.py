@@ -10,27 +10,37 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
+from .._stopwords import english_stop_words
 from ..model import Article
 
 __all__ = ["FeatureConfig", "raw_features"]
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
 _CAP_PHRASE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)")
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {
+_EXTRA_STOP = frozenset({
     "said", "says", "say", "told", "would", "could", "also", "according", "year", "years",
     "new", "one", "two", "just", "like", "people", "time", "percent", "mr", "mrs", "ms",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "week",
     "day", "today", "yesterday", "month", "including", "news", "reuters",
-}
-_CAP_STOP = frozenset(w.capitalize() for w in _STOP) | {
+})
+_EXTRA_CAP_STOP = frozenset({
     "The", "But", "And", "In", "On", "At", "For", "With", "After", "Before", "When", "While",
     "If", "As", "It", "He", "She", "They", "We", "This", "That", "There", "His", "Her",
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December", "Associated", "Press", "Fox", "News", "Times",
-}
+})
+
+
+@cache
+def _stop() -> frozenset[str]:
+    return english_stop_words() | _EXTRA_STOP
+
+
+@cache
+def _cap_stop() -> frozenset[str]:
+    return frozenset(w.capitalize() for w in _stop()) | _EXTRA_CAP_STOP
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +64,10 @@ def _stem(word: str) -> str:
 
 def _terms(text: str) -> list[str]:
     out = []
+    stop = _stop()
     for w in _WORD.findall(text):
         lw = w.lower()
-        if lw in _STOP or len(lw) < 2:
+        if lw in stop or len(lw) < 2:
             continue
         out.append(_stem(lw))
     return out
@@ -64,9 +75,10 @@ def _terms(text: str) -> list[str]:
 
 def _entities(text: str) -> list[str]:
     out = []
+    cap_stop = _cap_stop()
     for m in _CAP_PHRASE.finditer(text):
         phrase = m.group(1)
-        words = [w for w in re.split(r"[ -]", phrase) if w not in _CAP_STOP]
+        words = [w for w in re.split(r"[ -]", phrase) if w not in cap_stop]
         if not words:
             continue
         out.append("@" + "_".join(w.lower() for w in words))

@@ -45,19 +45,25 @@ def dedup(
     config: DedupConfig | None = None,
     index: DedupIndex | None = None,
     progress: Callable[[int], None] | None = None,
+    passages: bool = True,
 ) -> list[DedupRecord]:
     """Group copies and versions; return one record per article, in input order.
 
     With ``index``, articles are added to it (those already in it are not added
     again) and the records cover everything the index holds from this input.
+    ``passages=False`` leaves the shared passages out of the records (faster).
     """
     batch = list(articles)
+    own = index is None
     index = index if index is not None else DedupIndex(config)
-    for article in stream_order(batch):
-        if article.id not in index:
-            index.add(article)
+    ordered = [a for a in stream_order(batch) if a.id not in index]
+    step = 2048
+    for start in range(0, len(ordered), step):
+        index.add_many(ordered[start:start + step])
         if progress is not None:
-            progress(1)
+            progress(len(ordered[start:start + step]))
     wanted = {a.id for a in batch}
-    by_id = {r.id: r for r in index.records() if r.id in wanted}
+    by_id = {r.id: r for r in index.records(passages=passages) if r.id in wanted}
+    if own:
+        index.close()
     return [by_id[a.id] for a in batch]

@@ -4,7 +4,8 @@ Sentences are the unit: a version of a wire report rewrites most of its
 sentences but keeps some whole (often with a word changed), and moves clauses
 around within them. Two sentences align when most word bigrams of the shorter
 recur in the longer (robust to clause reordering and to one sentence being
-split or merged), and rapidfuzz's Indel ratio says how lightly edited the pair is.
+split or merged), and the Indel ratio of their tokens says how lightly edited the
+pair is. The loops run compiled (:mod:`._kernels`).
 
 Quotations are discounted: independent outlets quote the same speaker verbatim,
 so a shared quote is evidence of a shared *event*, not of a shared *report*.
@@ -12,14 +13,12 @@ so a shared quote is evidence of a shared *event*, not of a shared *report*.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+import numpy as np
 
 from ..model import Passage, Relation
-from ..normalize.sentences import sentence_spans
-from ._shingles import tokens
+from ._kernels import Scan, align_arrays, sentence_features
 
 __all__ = ["AlignConfig", "Alignment", "Sentences", "align", "classify"]
 
@@ -35,58 +34,35 @@ class AlignConfig:
     version_coverage: float = 0.2  # the shorter text covered this much by non-quote passages
     version_min_sentences: int = 3  # ... in at least this many aligned non-quote sentences
     version_min_tokens: int = 40  # ... totalling at least this many tokens
-
-
-# A quotation may run over several sentences, and news style leaves a paragraph's
-# quotation unclosed when the quote goes on in the next paragraph: so regions are found
-# per paragraph, from an opening mark to the closing one or to the paragraph's end.
-_QUOTED = re.compile(r'"[^"\n]{3,}(?:"|(?=\n\n)|$)')
-
-
-def _quote_regions(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _QUOTED.finditer(text)]
-
-
-def _quote_shares(spans: list[tuple[int, int]], regions: list[tuple[int, int]]) -> list[float]:
-    """Share of each sentence inside quotation regions (both lists sorted, one pass)."""
-    out: list[float] = []
-    k = 0
-    for s, e in spans:
-        while k < len(regions) and regions[k][1] <= s:
-            k += 1
-        inside = 0
-        j = k
-        while j < len(regions) and regions[j][0] < e:
-            inside += max(0, min(e, regions[j][1]) - max(s, regions[j][0]))
-            j += 1
-        out.append(inside / max(1, e - s))
-    return out
+    version_min_ratio: float = 0.75  # ... each pair this similar (recurring, not paraphrased)
 
 
 @dataclass(slots=True)
 class Sentences:
-    """A text cut into sentences, with the features alignment needs (computed once)."""
+    """A text cut into sentences and tokens (computed once, by the compiled scan)."""
 
-    spans: list[tuple[int, int]]
-    folded: list[str]
-    bigrams: list[frozenset[tuple[str, str]]]
-    ntokens: list[int]
-    quote_share: list[float]
-    total_tokens: int
+    scan: Scan
+    _features: tuple[np.ndarray, ...] | None = None
 
     @classmethod
     def of(cls, text: str) -> Sentences:
-        spans = sentence_spans(text)
-        regions = _quote_regions(text)
-        folded: list[str] = []
-        bigrams: list[frozenset[tuple[str, str]]] = []
-        ntok: list[int] = []
-        for s, e in spans:
-            toks = tokens(text[s:e])
-            folded.append(" ".join(toks))
-            bigrams.append(frozenset(zip(toks, toks[1:], strict=False)))
-            ntok.append(len(toks))
-        return cls(spans, folded, bigrams, ntok, _quote_shares(spans, regions), sum(ntok))
+        return cls(Scan(text))
+
+    def features(self, min_tokens: int) -> tuple[np.ndarray, ...]:
+        """Per-sentence bigrams and counts for alignment, computed on first use."""
+        if self._features is None:
+            x = self.scan
+            self._features = sentence_features(x.tok_hash, x.tok_sent, x.tok_quoted,
+                                               len(x.sent_span), min_tokens)
+        return self._features
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        return [(int(s), int(e)) for s, e in self.scan.sent_span]
+
+    @property
+    def total_tokens(self) -> int:
+        return self.scan.ntokens
 
 
 @dataclass(slots=True)
@@ -102,59 +78,43 @@ class Alignment:
     plain_tokens: int = 0
     mean_ratio: float = 0.0
 
+    def spans(self, a: Sentences, b: Sentences) -> list[tuple[int, int, int, int, float]]:
+        """The aligned sentences as (a_start, a_end, b_start, b_end, similarity)."""
+        if not self.pairs:
+            return []
+        i, j, ratio = (list(t) for t in zip(*self.pairs, strict=True))
+        sa = a.scan.sent_span[i].tolist()
+        sb = b.scan.sent_span[j].tolist()
+        return [(x[0], x[1], y[0], y[1], round(r, 3))
+                for x, y, r in zip(sa, sb, ratio, strict=True)]
+
     def passages(self, a: Sentences, b: Sentences) -> list[Passage]:
-        out = []
-        for i, j, ratio in self.pairs:
-            (as_, ae), (bs, be) = a.spans[i], b.spans[j]
-            out.append(Passage(as_, ae, bs, be, round(ratio, 3)))
-        return out
+        return [Passage(*s) for s in self.spans(a, b)]
 
 
 def align(a: Sentences, b: Sentences, config: AlignConfig = AlignConfig()) -> Alignment:
-    """Align sentences of A and B one-to-one, greedily by containment then ratio."""
-    index: dict[tuple[str, str], list[int]] = {}
-    for j, bg in enumerate(b.bigrams):
-        if b.ntokens[j] >= config.sentence_min_tokens:
-            for g in bg:
-                index.setdefault(g, []).append(j)
-    scored: list[tuple[float, int, int]] = []
-    for i, bg in enumerate(a.bigrams):
-        if a.ntokens[i] < config.sentence_min_tokens or not bg:
-            continue
-        counts: dict[int, int] = {}
-        for g in bg:
-            for j in index.get(g, ()):
-                counts[j] = counts.get(j, 0) + 1
-        for j, shared in counts.items():
-            containment = shared / max(1, min(len(bg), len(b.bigrams[j])))
-            if containment >= config.sentence_containment:
-                scored.append((containment, i, j))
-    scored.sort(key=lambda t: (-t[0], t[1], t[2]))
-    used_a: set[int] = set()
-    used_b: set[int] = set()
+    """Align sentences of A and B one-to-one, greedily by containment, then by position.
+
+    The pair's ratio is the Indel similarity of the two sentences' token sequences.
+    """
+    x, y = a.scan, b.scan
+    ka, oa, ua, na, qa, fa, _, _ = a.features(config.sentence_min_tokens)
+    kb, ob, ub, nb, qb, fb, heads, chain = b.features(config.sentence_min_tokens)
+    pi, pj, ratios, stats = align_arrays(
+        x.tok_hash, ka, oa, ua, na, qa, fa, y.tok_hash, kb, ob, heads, chain, ub, nb, qb, fb,
+        config.sentence_containment, config.version_min_ratio)
     result = Alignment()
-    for _containment, i, j in scored:
-        if i in used_a or j in used_b:
-            continue
-        used_a.add(i)
-        used_b.add(j)
-        ratio = fuzz.ratio(a.folded[i], b.folded[j]) / 100.0
-        result.pairs.append((i, j, ratio))
-    result.pairs.sort()
-    if not result.pairs:
+    if not len(pi):
         return result
-    tok_a = sum(a.ntokens[i] for i, _, _ in result.pairs)
-    tok_b = sum(b.ntokens[j] for _, j, _ in result.pairs)
-    plain = [(i, j) for i, j, _ in result.pairs if max(a.quote_share[i], b.quote_share[j]) < 0.5]
-    ptok_a = sum(a.ntokens[i] for i, _ in plain)
-    ptok_b = sum(b.ntokens[j] for _, j in plain)
-    result.coverage_a = tok_a / max(1, a.total_tokens)
-    result.coverage_b = tok_b / max(1, b.total_tokens)
-    result.plain_coverage_a = ptok_a / max(1, a.total_tokens)
-    result.plain_coverage_b = ptok_b / max(1, b.total_tokens)
-    result.plain_sentences = len(plain)
-    result.plain_tokens = min(ptok_a, ptok_b)
-    result.mean_ratio = sum(r for _, _, r in result.pairs) / len(result.pairs)
+    result.pairs = list(zip(pi.tolist(), pj.tolist(), ratios.tolist(), strict=True))
+    tok_a, tok_b, ptok_a, ptok_b, plain = (float(v) for v in stats)
+    result.coverage_a = tok_a / max(1, x.ntokens)
+    result.coverage_b = tok_b / max(1, y.ntokens)
+    result.plain_coverage_a = ptok_a / max(1, x.ntokens)
+    result.plain_coverage_b = ptok_b / max(1, y.ntokens)
+    result.plain_sentences = int(plain)
+    result.plain_tokens = int(min(ptok_a, ptok_b))
+    result.mean_ratio = float(ratios.mean())
     return result
 
 

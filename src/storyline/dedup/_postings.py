@@ -53,6 +53,11 @@ class Postings:
             order = np.argsort(keys, kind="stable")
             self._runs.append((keys[order], docs[order]))
 
+    def runs(self) -> list[tuple[NDArray[np.uint32], NDArray[np.uint32]]]:
+        """The sorted (keys, docs) runs, the buffer flushed into one first."""
+        self._flush()
+        return self._runs
+
     def lookup(self, keys: NDArray[np.uint32]) -> NDArray[np.uint32]:
         """Document numbers holding any of ``keys``, one entry per (key, doc) hit."""
         hits: list[NDArray[np.uint32]] = []

@@ -14,6 +14,7 @@ import os
 import shutil
 from array import array
 from collections.abc import Iterator, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,14 +23,15 @@ import numpy as np
 from ..errors import StorylineError
 from ..model import Article, DedupRecord, Passage, Relation
 from ._align import AlignConfig, Sentences, align, classify
+from ._kernels import content_key, sampled, shared_counts
 from ._postings import Postings
-from ._shingles import content_key, fingerprints, tokens
 
 __all__ = ["DedupConfig", "DedupIndex", "Match", "TextStore"]
 
 TextStore = MutableMapping[int, str]
-_FORMAT = 1
-_SENTENCE_CACHE = 256  # each entry holds a text's sentence bigram sets (~100 KB)
+_FORMAT = 2  # 2: fingerprints and content keys from the compiled scan
+_SENTENCE_CACHE = 1024  # each entry holds a text's token arrays (~20 bytes per token)
+_BATCH = 512  # articles whose candidates are looked up together
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,20 +46,31 @@ class DedupConfig:
 
 @dataclass(slots=True)
 class Match:
-    """An edge: article ``a`` (newer in the stream) relates to ``b`` (already indexed)."""
+    """An edge: article ``a`` (newer in the stream) relates to ``b`` (already indexed).
+
+    Shared passages are kept as plain tuples (a_start, a_end, b_start, b_end,
+    similarity): most are never looked at, and a Passage object costs ten times more.
+    """
 
     a: str
     b: str
     relation: Relation
     score: float
-    passages: list[Passage] = field(default_factory=list)
+    spans: list[tuple[int, int, int, int, float]] = field(default_factory=list)
+
+    @property
+    def passages(self) -> list[Passage]:
+        return [Passage(*s) for s in self.spans]
 
 
 class DedupIndex:
     """Incremental near-duplicate and version index (see module docstring)."""
 
-    def __init__(self, config: DedupConfig | None = None, store: TextStore | None = None) -> None:
+    def __init__(self, config: DedupConfig | None = None, store: TextStore | None = None,
+                 workers: int | None = None) -> None:
         self.config = config or DedupConfig()
+        self.workers = max(1, workers if workers is not None else min(4, os.cpu_count() or 1))
+        self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
         self.texts: TextStore = store if store is not None else {}
         self.ids: list[str] = []
         self._doc_of: dict[str, int] = {}
@@ -92,54 +105,117 @@ class DedupIndex:
     # -- adding ---------------------------------------------------------------
     def add(self, article: Article) -> list[Match]:
         """Index ``article`` and return its relations to articles indexed before it."""
-        if article.id in self._doc_of:
-            raise StorylineError(f"article {article.id!r} is already in the dedup index")
-        toks = tokens(article.text)
-        key = content_key(toks)
-        doc = len(self.ids)
-        self.ids.append(article.id)
-        self._doc_of[article.id] = doc
-        ts = article.published.timestamp() if article.published else math.nan
-        self._published.append(ts)
-        self._ntokens.append(len(toks))
-        self._parent.append(doc)
-        self.texts[doc] = article.text
-        found: list[Match] = []
-        first = self._exact.get(key)
-        if first is not None and toks:
-            found.append(Match(article.id, self.ids[first], "exact", 1.0))
-            self._nfp.append(0)
-            self._union(doc, first)
+        return self.add_many([article])[0]
+
+    def add_many(self, articles: list[Article]) -> list[list[Match]]:
+        """Index ``articles`` in order; the relations of each to everything before it.
+
+        The same result as calling :meth:`add` on each in turn; candidates of a
+        batch are looked up in one pass, which is what keeps the cost per article low.
+        """
+        out: list[list[Match]] = []
+        for start in range(0, len(articles), _BATCH):
+            out.extend(self._add_batch(articles[start:start + _BATCH]))
+        return out
+
+    def _add_batch(self, batch: list[Article]) -> list[list[Match]]:
+        seen: set[str] = set()
+        for article in batch:
+            if article.id in self._doc_of or article.id in seen:
+                raise StorylineError(f"article {article.id!r} is already in the dedup index")
+            seen.add(article.id)
+        first_doc = len(self.ids)
+        found: list[list[Match]] = [[] for _ in batch]
+        fps_of: dict[int, np.ndarray] = {}
+        texts = [a.text for a in batch]
+        if self._pool is not None and len(batch) > 1:
+            # the kernels release the GIL: threads share the scans without copying texts
+            size = -(-len(texts) // self.workers)
+            chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+            prepared = [p for part in self._pool.map(self._prepare, chunks) for p in part]
         else:
-            if toks:
+            prepared = self._prepare(texts)
+        for n, (article, (sents, key, fps)) in enumerate(zip(batch, prepared, strict=True)):
+            doc = first_doc + n
+            th = sents.scan.tok_hash
+            self.ids.append(article.id)
+            self._doc_of[article.id] = doc
+            self._published.append(article.published.timestamp() if article.published
+                                   else math.nan)
+            self._ntokens.append(len(th))
+            self._parent.append(doc)
+            self.texts[doc] = article.text
+            self._cache(doc, sents)
+            first = self._exact.get(key)
+            if first is not None and len(th):
+                found[n].append(Match(article.id, self.ids[first], "exact", 1.0))
+                self._nfp.append(0)
+                self._union(doc, first)
+                continue
+            if len(th):
                 self._exact[key] = doc
-            fps = fingerprints(toks, self.config.shingle, self.config.sample_rate)
             self._nfp.append(len(fps))
-            found = self._verify(article, doc, fps)
-            self._postings.add(doc, fps)
-        self.matches.extend(found)
+            fps_of[doc] = fps
+        candidates = self._candidates(fps_of, first_doc)
+        for doc in sorted(fps_of):
+            n = doc - first_doc
+            found[n].extend(self._verify(batch[n], doc, candidates.get(doc, [])))
+            self._postings.add(doc, fps_of[doc])
+        for matches in found:
+            self.matches.extend(matches)
         return found
 
-    def _candidates(self, doc: int, fps: np.ndarray) -> list[int]:
-        hits = self._postings.lookup(fps)
-        if len(hits) == 0:
-            return []
-        # unique over the hits, not bincount over every doc: cost stays flat as the index grows
-        cands, shared = np.unique(hits, return_counts=True)
-        nfp = np.frombuffer(self._nfp, dtype=np.uint32)[cands]
-        smaller = np.minimum(nfp, len(fps))
+    def _prepare(self, texts: list[str]) -> list[tuple[Sentences, bytes, np.ndarray]]:
+        """Scan, content key and fingerprints of each text (no shared state: thread-safe)."""
+        cfg = self.config
+        out = []
+        for text in texts:
+            sents = Sentences.of(text)
+            th = sents.scan.tok_hash
+            key = bytes(np.array(content_key(th), dtype=np.uint64))
+            out.append((sents, key, sampled(th, cfg.shingle, cfg.sample_rate)))
+        return out
+
+    def _candidates(self, fps_of: dict[int, np.ndarray], first_doc: int) -> dict[int, list[int]]:
+        """For each new doc, earlier docs sharing enough fingerprints, most shared first."""
+        if not fps_of:
+            return {}
+        docs = np.concatenate([np.full(len(f), d, dtype=np.int64) for d, f in fps_of.items()])
+        keys = np.concatenate(list(fps_of.values()))
+        order = np.argsort(keys, kind="stable")
+        keys, docs = keys[order], docs[order]
+        pa, pb = [], []
+        for run_keys, run_docs in self._postings.runs():  # docs indexed before this batch
+            a, b = shared_counts(keys, docs, run_keys, run_docs.astype(np.int64))
+            pa.append(a)
+            pb.append(b)
+        a, b = shared_counts(keys, docs, keys, docs)  # within the batch: earlier docs only
+        keep = b < a
+        pa.append(a[keep])
+        pb.append(b[keep])
+        a, b = np.concatenate(pa), np.concatenate(pb)
+        if not len(a):
+            return {}
+        pair, shared = np.unique(a * (1 << 32) + b, return_counts=True)
+        a, b = pair >> 32, pair & 0xFFFFFFFF
+        nfp = np.frombuffer(self._nfp, dtype=np.uint32)
+        smaller = np.minimum(nfp[a], nfp[b])
         need = np.maximum(np.minimum(smaller, self.config.min_shared),
                           np.ceil(self.config.min_shared_fraction * smaller))
         ok = shared >= need
-        cands, shared = cands[ok], shared[ok]
-        order = np.argsort(-shared, kind="stable")[: self.config.max_candidates]
-        return [int(c) for c in cands[order] if c != doc]
+        a, b, shared = a[ok], b[ok], shared[ok]
+        order = np.lexsort((b, -shared, a))  # by doc, then most shared, then oldest
+        out: dict[int, list[int]] = {}
+        for x, y in zip(a[order].tolist(), b[order].tolist(), strict=True):
+            lst = out.setdefault(x, [])
+            if len(lst) < self.config.max_candidates:
+                lst.append(y)
+        return out
 
-    def _verify(self, article: Article, doc: int, fps: np.ndarray) -> list[Match]:
-        cands = self._candidates(doc, fps)
+    def _verify(self, article: Article, doc: int, cands: list[int]) -> list[Match]:
         if not cands:
             return []
-        mine = Sentences.of(article.text)
+        mine = self._sentences(doc)
         out: list[Match] = []
         for cand in cands:
             if self._find(cand) == self._find(doc):
@@ -150,18 +226,27 @@ class DedupIndex:
             if relation is None:
                 continue
             out.append(Match(article.id, self.ids[cand], relation, score,
-                             al.passages(mine, theirs)))
+                             al.spans(mine, theirs)))
             self._union(doc, cand)
         return out
+
+    def close(self) -> None:
+        """Stop the worker threads (they also stop when the index is garbage-collected)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def _cache(self, doc: int, sents: Sentences) -> None:
+        if len(self._sentence_cache) >= _SENTENCE_CACHE:
+            self._sentence_cache.pop(next(iter(self._sentence_cache)))
+        self._sentence_cache[doc] = sents
 
     def _sentences(self, doc: int) -> Sentences:
         """Sentence features of an indexed text; recent ones cached (copies cluster in time)."""
         cached = self._sentence_cache.get(doc)
         if cached is None:
             cached = Sentences.of(self.texts[doc])
-            if len(self._sentence_cache) >= _SENTENCE_CACHE:
-                self._sentence_cache.pop(next(iter(self._sentence_cache)))
-            self._sentence_cache[doc] = cached
+            self._cache(doc, cached)
         return cached
 
     # -- reading out ----------------------------------------------------------
@@ -180,18 +265,23 @@ class DedupIndex:
 
         return min(members, key=key)
 
-    def compare(self, a_id: str, b_id: str) -> tuple[Relation | None, float, list[Passage]]:
+    def compare(self, a_id: str, b_id: str, *, passages: bool = True
+                ) -> tuple[Relation | None, float, list[Passage]]:
         """The relation between two indexed articles, computed afresh, with its passages."""
         da, db = self._doc_of[a_id], self._doc_of[b_id]
         a, b = self._sentences(da), self._sentences(db)
         al = align(a, b, self.config.align)
-        if content_key(tokens(self.texts[da])) == content_key(tokens(self.texts[db])):
-            return "exact", 1.0, al.passages(a, b)
+        shared = al.passages(a, b) if passages else []
+        if len(a.scan.tok_hash) and content_key(a.scan.tok_hash) == content_key(b.scan.tok_hash):
+            return "exact", 1.0, shared
         relation, score = classify(al, a, b, self.config.align)
-        return relation, score, al.passages(a, b)
+        return relation, score, shared
 
-    def records(self) -> Iterator[DedupRecord]:
-        """One record per indexed article: its group, canonical article and relation to it."""
+    def records(self, *, passages: bool = True) -> Iterator[DedupRecord]:
+        """One record per indexed article: its group, canonical article and relation to it.
+
+        ``passages=False`` leaves out the shared passages, which most uses never show.
+        """
         edges: dict[tuple[str, str], Match] = {}
         best: dict[str, Match] = {}
         for m in self.matches:
@@ -210,19 +300,21 @@ class DedupIndex:
                     continue
                 edge = edges.get((aid, canon_id))
                 if edge is not None:
-                    passages = edge.passages
-                    if edge.a != aid:  # stored from the other side: swap the spans
-                        passages = [Passage(p.b_start, p.b_end, p.a_start, p.a_end, p.similarity)
-                                    for p in passages]
+                    shared: list[Passage] = []
+                    if passages and edge.a == aid:
+                        shared = edge.passages
+                    elif passages:  # stored from the other side: swap the spans
+                        shared = [Passage(bs, be, as_, ae, sim)
+                                  for as_, ae, bs, be, sim in edge.spans]
                     yield DedupRecord(aid, canon_id, edge.relation, canon_id, edge.score,
-                                      passages)
+                                      shared)
                     continue
-                relation, score, passages = self.compare(aid, canon_id)
+                relation, score, shared = self.compare(aid, canon_id, passages=passages)
                 if relation is None:
                     # Related to the canonical article only through another member.
                     via = best[aid]
                     relation, score = via.relation, via.score
-                yield DedupRecord(aid, canon_id, relation, canon_id, score, passages)
+                yield DedupRecord(aid, canon_id, relation, canon_id, score, shared)
 
     # -- persistence ----------------------------------------------------------
     @property
@@ -256,8 +348,7 @@ class DedupIndex:
             "exact": {k.hex(): v for k, v in self._exact.items()},
             "matches": [
                 {"a": m.a, "b": m.b, "relation": m.relation, "score": m.score,
-                 "passages": [[p.a_start, p.a_end, p.b_start, p.b_end, p.similarity]
-                              for p in m.passages]}
+                 "passages": m.spans}
                 for m in self.matches
             ],
         }
@@ -297,7 +388,7 @@ class DedupIndex:
         index._postings = Postings.from_arrays(arrays["keys"], arrays["docs"])
         index.matches = [
             Match(m["a"], m["b"], m["relation"], m["score"],
-                  [Passage(*p) for p in m["passages"]])
+                  [tuple(p) for p in m["passages"]])
             for m in meta["matches"]
         ]
         with (path / "texts.jsonl").open(encoding="utf-8") as fh:

@@ -1,0 +1,576 @@
+"""Compiled inner loops of dedup: one pass over a text's code points, and sentence alignment.
+
+Dedup must keep up with a day of a large feed on one core, which Python-level
+regexes, token lists and sets cannot: a text is handed over as its UTF-32 code
+points (``str.encode`` is a copy in C) and a numba kernel cuts it into tokens,
+hashes them, flags quotations and finds sentence ends in one pass. Sentence
+alignment runs on those arrays too. Kernels are compiled on first use and cached
+on disk by numba, so only the first run after an install pays for compiling.
+
+Tokens are runs of letters and digits of any script, lower-cased; the sentence
+rules are those of :mod:`storyline.normalize.sentences` (a test holds the two
+to the same spans).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+from numpy.typing import NDArray
+
+from ..normalize import sentences as _rules
+
+__all__ = ["Scan", "align_arrays", "content_key", "sampled", "scan", "sentence_features",
+           "shared_counts", "shingle_hashes", "word_hash"]
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _is_word(c: int) -> bool:
+    if c < 128:
+        return (48 <= c <= 57) or (65 <= c <= 90) or (97 <= c <= 122)
+    if c < 0xC0:
+        return (c == 0xAA or c == 0xB2 or c == 0xB3 or c == 0xB5 or c == 0xB9 or c == 0xBA
+                or 0xBC <= c <= 0xBE)
+    if c == 0xD7 or c == 0xF7:
+        return False
+    if 0x2000 <= c <= 0x2BFF or 0x3000 <= c <= 0x303F or 0xD800 <= c <= 0xDFFF:
+        return False
+    if 0xFE30 <= c <= 0xFE4F or 0xFF00 <= c <= 0xFF0F or 0xFF1A <= c <= 0xFF20:
+        return False
+    return not (0xFF3B <= c <= 0xFF40 or 0xFF5B <= c <= 0xFF65 or 0x1F000 <= c <= 0x1FAFF)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _lower(c: int) -> int:
+    if 65 <= c <= 90:
+        return c + 32
+    if c < 0xC0:
+        return c
+    if (0xC0 <= c <= 0xDE and c != 0xD7) or 0x391 <= c <= 0x3AB or 0x410 <= c <= 0x42F:
+        return c + 32
+    if 0x400 <= c <= 0x40F:
+        return c + 80
+    if 0x100 <= c <= 0x17F and c % 2 == 0:
+        return c + 1
+    return c
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _space(c: int) -> bool:
+    return c == 32 or 9 <= c <= 13 or c == 0xA0
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _opening(c: int) -> bool:
+    return c == 34 or c == 39 or c == 40 or c == 91
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _closing(c: int) -> bool:
+    return c == 34 or c == 39 or c == 41 or c == 93
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _terminal(c: int) -> bool:
+    return c == 46 or c == 33 or c == 63
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _alpha(c: int) -> bool:
+    return (65 <= c <= 90) or (97 <= c <= 122)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _upper(c: int) -> bool:
+    return 65 <= c <= 90
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _mix(h: np.uint64) -> np.uint64:
+    h ^= h >> np.uint64(31)
+    h *= _MIX1
+    h ^= h >> np.uint64(29)
+    h *= _MIX2
+    h ^= h >> np.uint64(32)
+    return h
+
+
+@nb.njit(cache=True, nogil=True)
+def _hash_range(codes: NDArray[np.uint32], s: int, e: int) -> np.uint64:
+    h = _FNV_OFFSET
+    for p in range(s, e):
+        h = (h ^ np.uint64(_lower(codes[p]))) * _FNV_PRIME
+    return h
+
+
+@nb.njit(cache=True, nogil=True)
+def _in(sorted_hashes: NDArray[np.uint64], h: np.uint64) -> bool:
+    i = np.searchsorted(sorted_hashes, h)
+    return bool(i < len(sorted_hashes) and sorted_hashes[i] == h)
+
+
+@nb.njit(cache=True, nogil=True)
+def _is_boundary(codes: NDArray[np.uint32], start: int, end: int, abbrev: NDArray[np.uint64],
+                 lower_abbrev: NDArray[np.uint64], final_abbrev: NDArray[np.uint64],
+                 openers: NDArray[np.uint64]) -> bool:
+    """The splitter's veto rules for the terminal run codes[start:end]; see sentences.py."""
+    n = len(codes)
+    mark = codes[start]
+    if mark == 33 or mark == 63:  # ! ?
+        return True
+    if end - start >= 2 and codes[start + 1] == 46:  # ellipsis
+        return True
+    # the word before: a run of letters and dots ending at the period, from its first letter
+    lo = max(0, start - 40)
+    ws = start
+    while ws > lo and (_alpha(codes[ws - 1]) or codes[ws - 1] == 46):
+        ws -= 1
+    while ws < start and not _alpha(codes[ws]):
+        ws += 1
+    if ws >= start:
+        return True
+    has_dot = False
+    for p in range(ws, start):
+        if codes[p] == 46:
+            has_dot = True
+    wh = _hash_range(codes, ws, start)
+    # the next word: white space, an optional opening mark, then [A-Za-z0-9][\w'-]*
+    q = end
+    while q < n and _space(codes[q]):
+        q += 1
+    if q < n and _opening(codes[q]):
+        q += 1
+    nh = np.uint64(0)
+    next_upper = False
+    if q < n and (_alpha(codes[q]) or 48 <= codes[q] <= 57):
+        next_upper = _upper(codes[q])
+        r = q + 1
+        while r < n and (_is_word(codes[r]) or codes[r] == 39 or codes[r] == 45
+                         or codes[r] == 95):
+            r += 1
+        nh = _hash_range(codes, q, r)
+    if _in(abbrev, wh) and (_upper(codes[ws]) or _in(lower_abbrev, wh)):
+        return _in(final_abbrev, wh) and _in(openers, nh)
+    if start - ws == 1 and _upper(codes[ws]):
+        return False  # an initial
+    if has_dot:
+        return _in(openers, nh) and next_upper
+    return True
+
+
+@nb.njit(cache=True, nogil=True)
+def _scan(codes: NDArray[np.uint32], abbrev: NDArray[np.uint64],
+          lower_abbrev: NDArray[np.uint64], final_abbrev: NDArray[np.uint64],
+          openers: NDArray[np.uint64]) -> tuple[NDArray[np.int32], NDArray[np.int32],
+                                                NDArray[np.uint64], NDArray[np.bool_],
+                                                NDArray[np.int32], NDArray[np.int32]]:
+    n = len(codes)
+    tok_start = np.empty(n // 2 + 1, np.int32)
+    tok_end = np.empty(n // 2 + 1, np.int32)
+    tok_hash = np.empty(n // 2 + 1, np.uint64)
+    tok_quoted = np.empty(n // 2 + 1, np.bool_)
+    tok_sent = np.empty(n // 2 + 1, np.int32)
+    sent_span = np.empty((n // 2 + 2) * 2, np.int32)
+    nt = 0
+    ns = 0
+    sent_from = 0  # where the current sentence may start (before trimming white space)
+    quoted = False
+    p = 0
+    while p < n:
+        c = codes[p]
+        if _is_word(c):
+            s = p
+            h = _FNV_OFFSET
+            while p < n and _is_word(codes[p]):
+                h = (h ^ np.uint64(_lower(codes[p]))) * _FNV_PRIME
+                p += 1
+            tok_start[nt] = s
+            tok_end[nt] = p
+            tok_hash[nt] = h
+            tok_quoted[nt] = quoted
+            tok_sent[nt] = ns
+            nt += 1
+            continue
+        if c == 34:  # "
+            quoted = not quoted
+            p += 1
+            continue
+        if c == 10:
+            quoted = False
+            # a paragraph break: newline, spaces or tabs, newline
+            q = p + 1
+            while q < n and (codes[q] == 32 or codes[q] == 9):
+                q += 1
+            if q < n and codes[q] == 10:
+                a = sent_from
+                b = p
+                while a < b and _space(codes[a]):
+                    a += 1
+                while b > a and _space(codes[b - 1]):
+                    b -= 1
+                if b > a:
+                    sent_span[2 * ns] = a
+                    sent_span[2 * ns + 1] = b
+                    ns += 1
+                sent_from = q + 1
+                p = q + 1
+                continue
+            p += 1
+            continue
+        if c == 46 or c == 33 or c == 63:  # . ! ?
+            q = p
+            while q < n and _terminal(codes[q]):
+                q += 1
+            e = q
+            while e < n and _closing(codes[e]):
+                e += 1
+            # a candidate needs white space, an optional opening mark, then [A-Z0-9]
+            r = e
+            while r < n and _space(codes[r]):
+                r += 1
+            cand = r > e and r < n
+            if cand:
+                t = r
+                if _opening(codes[t]):
+                    t += 1
+                cand = t < n and (_upper(codes[t]) or 48 <= codes[t] <= 57)
+            if cand:
+                # a paragraph break inside the white space ends the sentence there anyway
+                brk = False
+                for k in range(e, r):
+                    if codes[k] == 10:
+                        for k2 in range(k + 1, r):
+                            if codes[k2] == 10:
+                                brk = True
+                if not brk and _is_boundary(codes, p, e, abbrev, lower_abbrev, final_abbrev,
+                                            openers):
+                    a = sent_from
+                    while a < e and _space(codes[a]):
+                        a += 1
+                    if e > a:
+                        sent_span[2 * ns] = a
+                        sent_span[2 * ns + 1] = e
+                        ns += 1
+                    sent_from = e
+            # the closing marks are not words; quotes among them toggle the state
+            for k in range(q, e):
+                if codes[k] == 34:
+                    quoted = not quoted
+            p = e
+            continue
+        p += 1
+    a = sent_from
+    b = n
+    while a < b and _space(codes[a]):
+        a += 1
+    while b > a and _space(codes[b - 1]):
+        b -= 1
+    if b > a:
+        sent_span[2 * ns] = a
+        sent_span[2 * ns + 1] = b
+        ns += 1
+    return (tok_start[:nt].copy(), tok_end[:nt].copy(), tok_hash[:nt].copy(),
+            tok_quoted[:nt].copy(), tok_sent[:nt].copy(), sent_span[: 2 * ns].copy())
+
+
+def word_hash(word: str) -> int:
+    """The kernel's hash of a word (lower-cased), for building the rule sets."""
+    codes = np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32)
+    return int(_hash_range(codes, 0, len(codes)))
+
+
+def _hash_set(words: frozenset[str]) -> NDArray[np.uint64]:
+    return np.array(sorted({word_hash(w) for w in words}), dtype=np.uint64)
+
+
+_ABBREV = _hash_set(_rules._ABBREVIATIONS)
+_LOWER_ABBREV = _hash_set(_rules._LOWERCASE_ABBREVIATIONS)
+_FINAL_ABBREV = _hash_set(_rules._SENTENCE_FINAL_ABBREVIATIONS)
+_OPENERS = _hash_set(_rules._OPENERS)
+
+
+class Scan:
+    """A text's tokens (char spans, hashes, quotation flags, sentence numbers) and sentences."""
+
+    __slots__ = ("tok_start", "tok_end", "tok_hash", "tok_quoted", "tok_sent", "sent_span")
+
+    def __init__(self, text: str) -> None:
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        (self.tok_start, self.tok_end, self.tok_hash, self.tok_quoted, self.tok_sent,
+         spans) = _scan(codes, _ABBREV, _LOWER_ABBREV, _FINAL_ABBREV, _OPENERS)
+        self.sent_span = spans.reshape(-1, 2)
+
+    @property
+    def ntokens(self) -> int:
+        return len(self.tok_hash)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, s).nbytes for s in self.__slots__)
+
+
+def scan(text: str) -> Scan:
+    return Scan(text)
+
+
+@nb.njit(cache=True, nogil=True)
+def shingle_hashes(th: NDArray[np.uint64], k: int) -> NDArray[np.uint64]:
+    """Mixed hashes of every run of ``k`` tokens (one hash if the text is shorter)."""
+    n = len(th)
+    if n == 0:
+        return np.zeros(0, np.uint64)
+    if n < k:
+        k = n
+    m = n - k + 1
+    out = np.empty(m, np.uint64)
+    for i in range(m):
+        h = np.uint64(0)
+        for j in range(k):
+            h = h * _FNV_PRIME + th[i + j]
+        out[i] = _mix(h)
+    return out
+
+
+@nb.njit(cache=True, nogil=True)
+def sampled(th: NDArray[np.uint64], k: int, rate: int) -> NDArray[np.uint32]:
+    """Unique fingerprints: the top 32 bits of the shingle hashes with ``h % rate == 0``.
+
+    A residue class rather than a MinHash: two texts that share a passage keep the
+    *same* fingerprints of it, which is what lets the index find rewrites that share
+    a few paragraphs but little overall (versions), where a MinHash signature only
+    estimates whole-text Jaccard.
+
+    Texts too short to keep any get their smallest shingle hash, so that every
+    article has at least one fingerprint to be found by.
+    """
+    h = shingle_hashes(th, k)
+    if len(h) == 0:
+        return np.zeros(0, np.uint32)
+    keep = h[h % np.uint64(rate) == 0]
+    if len(keep) == 0:
+        keep = h[np.argmin(h): np.argmin(h) + 1]
+    return np.unique((keep >> np.uint64(32)).astype(np.uint32))
+
+
+@nb.njit(cache=True, nogil=True)
+def content_key(th: NDArray[np.uint64]) -> tuple[np.uint64, np.uint64]:
+    """Two independent 64-bit hashes of the token sequence: equal tokens, equal key."""
+    h1 = _FNV_OFFSET
+    h2 = np.uint64(0x9E3779B97F4A7C15)
+    for t in th:
+        h1 = _mix(h1 ^ t)
+        h2 = (h2 + t) * _MIX1 + np.uint64(1)
+    return h1, _mix(h2 ^ np.uint64(len(th)))
+
+
+# -- alignment ----------------------------------------------------------------------
+
+@nb.njit(cache=True, nogil=True)
+def sentence_features(th: NDArray[np.uint64], sent: NDArray[np.int32], quoted: NDArray[np.bool_],
+                      nsent: int, min_tokens: int) -> tuple[
+                          NDArray[np.uint64], NDArray[np.int32], NDArray[np.int64],
+                          NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
+                          NDArray[np.int32], NDArray[np.int32]]:
+    """What alignment needs of one text, computed once per text.
+
+    Unique token bigrams of each sentence with ``min_tokens`` tokens or more, as
+    (keys, owner) grouped by sentence; per sentence the number of unique bigrams,
+    of tokens and of quoted tokens and its first token; and a hash table over the
+    keys (heads, chain) for lookups from the other text.
+    """
+    ntok = np.zeros(nsent, np.int64)
+    nquoted = np.zeros(nsent, np.int64)
+    first = np.zeros(nsent, np.int64)
+    n = len(th)
+    for t in range(n - 1, -1, -1):
+        s = sent[t]
+        ntok[s] += 1
+        first[s] = t
+        if quoted[t]:
+            nquoted[s] += 1
+    keys = np.empty(max(0, n - 1), np.uint64)
+    owner = np.empty(max(0, n - 1), np.int32)
+    nuniq = np.zeros(nsent, np.int64)
+    m = 0
+    t = 0
+    while t < n:  # tokens come in sentence order: one run per sentence
+        s = sent[t]
+        e = t
+        while e < n and sent[e] == s:
+            e += 1
+        if e - t >= min_tokens:
+            for x in range(t, e - 1):
+                keys[m + x - t] = _mix(th[x] * _FNV_PRIME ^ th[x + 1])
+            seg = keys[m: m + e - t - 1]
+            seg.sort()
+            u = 0
+            for x in range(len(seg)):
+                if x == 0 or seg[x] != seg[x - 1]:
+                    seg[u] = seg[x]
+                    owner[m + u] = s
+                    u += 1
+            nuniq[s] = u
+            m += u
+        t = e
+    keys = keys[:m].copy()
+    owner = owner[:m].copy()
+    size = 16
+    while size < 2 * m:
+        size *= 2
+    heads = np.full(size, -1, np.int32)
+    chain = np.empty(m, np.int32)
+    for x in range(m):
+        slot = keys[x] & np.uint64(size - 1)
+        chain[x] = heads[slot]
+        heads[slot] = x
+    return keys, owner, nuniq, ntok, nquoted, first, heads, chain
+
+
+@nb.njit(cache=True, nogil=True)
+def _lcs(a: NDArray[np.uint64], b: NDArray[np.uint64]) -> int:
+    m = len(b)
+    prev = np.zeros(m + 1, np.int32)
+    cur = np.zeros(m + 1, np.int32)
+    for x in a:
+        for j in range(m):
+            if x == b[j]:
+                cur[j + 1] = prev[j] + 1
+            else:
+                cur[j + 1] = max(cur[j], prev[j + 1])
+        prev, cur = cur, prev
+    return int(prev[m])
+
+
+@nb.njit(cache=True, nogil=True)
+def align_arrays(a_hash: NDArray[np.uint64], ka: NDArray[np.uint64], oa: NDArray[np.int32],
+                 ua: NDArray[np.int64], na: NDArray[np.int64], qa: NDArray[np.int64],
+                 fa: NDArray[np.int64],
+                 b_hash: NDArray[np.uint64], kb: NDArray[np.uint64], ob: NDArray[np.int32],
+                 heads: NDArray[np.int32], chain: NDArray[np.int32],
+                 ub: NDArray[np.int64], nbt: NDArray[np.int64], qb: NDArray[np.int64],
+                 fb: NDArray[np.int64],
+                 containment: float, plain_ratio: float) -> tuple[
+                     NDArray[np.int64], NDArray[np.int64], NDArray[np.float64],
+                     NDArray[np.float64]]:
+    """Align sentences one-to-one, greedily by bigram containment, then by position.
+
+    Both texts as sentence_features gives them; B's bigrams are looked up in its table.
+    Returns the aligned pairs (i in A, j in B, token Indel ratio) sorted by i,
+    and [tokens of A, tokens of B, plain tokens of A, plain tokens of B, plain pairs]
+    where plain pairs are those whose sentences are not mostly quotation and
+    whose ratio reaches ``plain_ratio`` (a sentence that recurs, not a paraphrase).
+    """
+    a_nsent = len(na)
+    b_nsent = len(nbt)
+    counts = np.zeros(b_nsent, np.int64)
+    touched = np.empty(b_nsent, np.int64)
+    cap = 16
+    sc = np.empty(cap, np.float64)
+    si = np.empty(cap, np.int64)
+    sj = np.empty(cap, np.int64)
+    nsc = 0
+    start = 0
+    m = len(ka)
+    mask = np.uint64(len(heads) - 1)
+    while start < m:
+        i = oa[start]
+        end = start
+        while end < m and oa[end] == i:
+            end += 1
+        nt = 0
+        for x in range(start, end):
+            g = ka[x]
+            y = heads[g & mask]
+            while y >= 0:
+                if kb[y] == g:
+                    j = ob[y]
+                    if counts[j] == 0:
+                        touched[nt] = j
+                        nt += 1
+                    counts[j] += 1
+                y = chain[y]
+        if nt:
+            tj = np.sort(touched[:nt])
+            for y in range(nt):
+                j = tj[y]
+                c = counts[j] / max(1, min(ua[i], ub[j]))
+                counts[j] = 0
+                if c >= containment:
+                    if nsc == cap:
+                        cap *= 2
+                        sc = np.concatenate((sc, np.empty(cap - len(sc), np.float64)))
+                        si = np.concatenate((si, np.empty(cap - len(si), np.int64)))
+                        sj = np.concatenate((sj, np.empty(cap - len(sj), np.int64)))
+                    sc[nsc] = c
+                    si[nsc] = i
+                    sj[nsc] = j
+                    nsc += 1
+        start = end
+    order = np.argsort(-sc[:nsc], kind="mergesort")  # stable: ties stay in (i, j) order
+    used_a = np.zeros(a_nsent, np.bool_)
+    used_b = np.zeros(b_nsent, np.bool_)
+    pi = np.empty(nsc, np.int64)
+    pj = np.empty(nsc, np.int64)
+    np_ = 0
+    for x in order:
+        i = si[x]
+        j = sj[x]
+        if used_a[i] or used_b[j]:
+            continue
+        used_a[i] = True
+        used_b[j] = True
+        pi[np_] = i
+        pj[np_] = j
+        np_ += 1
+    pi = pi[:np_]
+    pj = pj[:np_]
+    o = np.argsort(pi)
+    pi = pi[o]
+    pj = pj[o]
+    ratios = np.empty(np_, np.float64)
+    stats = np.zeros(5, np.float64)
+    for x in range(np_):
+        i = pi[x]
+        j = pj[x]
+        sa = a_hash[fa[i]: fa[i] + na[i]]
+        sb = b_hash[fb[j]: fb[j] + nbt[j]]
+        ratios[x] = 2.0 * _lcs(sa, sb) / max(1, len(sa) + len(sb))
+        stats[0] += na[i]
+        stats[1] += nbt[j]
+        if (ratios[x] >= plain_ratio
+                and max(qa[i] / max(1, na[i]), qb[j] / max(1, nbt[j])) < 0.5):
+            stats[2] += na[i]
+            stats[3] += nbt[j]
+            stats[4] += 1
+    return pi, pj, ratios, stats
+
+
+@nb.njit(cache=True, nogil=True)
+def shared_counts(keys_a: NDArray[np.uint32], docs_a: NDArray[np.int64],
+                  keys_b: NDArray[np.uint32], docs_b: NDArray[np.int64]) -> tuple[
+                      NDArray[np.int64], NDArray[np.int64]]:
+    """All (doc_a, doc_b) pairs sharing a key, one entry per shared key; both sorted by key."""
+    out_a = np.empty(16, np.int64)
+    out_b = np.empty(16, np.int64)
+    n = 0
+    j = 0
+    nb_ = len(keys_b)
+    for i in range(len(keys_a)):
+        k = keys_a[i]
+        while j < nb_ and keys_b[j] < k:
+            j += 1
+        x = j
+        while x < nb_ and keys_b[x] == k:
+            if n == len(out_a):
+                out_a = np.concatenate((out_a, np.empty(n, np.int64)))
+                out_b = np.concatenate((out_b, np.empty(n, np.int64)))
+            out_a[n] = docs_a[i]
+            out_b[n] = docs_b[x]
+            n += 1
+            x += 1
+    return out_a[:n], out_b[:n]
