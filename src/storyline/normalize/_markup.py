@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ._fast import fold_and_collapse, tidy_punctuation
+
 __all__ = ["clean_text", "clean_title"]
 
 _QUOTES = str.maketrans(
@@ -77,10 +79,6 @@ _MAX_BOILERPLATE_LINE = 400
 # 'to reporters."The party'. A word of two or more lower-case letters, a terminal mark,
 # then a capitalised word (or a quote opening one) is a sentence break missing its space.
 _GLUED = re.compile(r"""(?<=[a-z]{2}[.!?])(?=["']?[A-Z][a-z])""")
-# Cheap pre-checks: each pattern above is slow to scan (a look-behind or a leading space
-# is tried at every position), so it runs only on texts where a simpler one finds a hit.
-_GLUED_HINT = re.compile(r"""[.!?]["']?[A-Z][a-z]""")
-_SPACE_PUNCT_HINT = re.compile(r" [,.;:!?)]")
 _WS = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")
 
 
@@ -123,21 +121,6 @@ def _join_broken_paragraphs(paragraphs: list[str]) -> list[str]:
     return out
 
 
-def _unglue(text: str) -> str:
-    """_GLUED.sub(" ", text), checking the look-behind only where the hint matches."""
-    parts: list[str] = []
-    last = 0
-    for m in _GLUED_HINT.finditer(text):
-        s = m.start()
-        if s >= 2 and "a" <= text[s - 1] <= "z" and "a" <= text[s - 2] <= "z":
-            parts.append(text[last:s + 1])
-            last = s + 1
-    if not parts:
-        return text
-    parts.append(text[last:])
-    return " ".join(parts)
-
-
 def clean_text(text: str) -> str:
     """Return the analysed form of an article body.
 
@@ -145,7 +128,11 @@ def clean_text(text: str) -> str:
     are joined with a space. Agency markup, credits, footnotes, bylines and
     sharing boilerplate are removed.
     """
-    text = _fold(text)
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    # _fold and _WS in one compiled pass (tickers swallow the white space before them,
+    # so collapsing it first changes nothing)
+    text = fold_and_collapse(text, _QUOTES)
     if "(>>" in text:
         text = _TICKER_PAREN.sub("", text)
     if "<" in text:
@@ -153,8 +140,6 @@ def clean_text(text: str) -> str:
     if "\n\n" not in text.strip():
         # No blank lines at all: one paragraph per line (common in extracted text).
         text = text.replace("\n", "\n\n")
-    if "  " in text or "\f" in text or "\v" in text:  # tabs are spaces since _fold
-        text = _WS.sub(" ", text)
     paragraphs: list[str] = []
     current: list[str] = []
     for raw in text.split("\n"):
@@ -172,11 +157,7 @@ def clean_text(text: str) -> str:
         current.append(line)
     if current:
         paragraphs.append(" ".join(current))
-    body = "\n\n".join(paragraphs)
-    if _SPACE_PUNCT_HINT.search(body):
-        body = _SPACE_BEFORE_PUNCT.sub(r"\1", body)
-    if _GLUED_HINT.search(body):
-        body = _unglue(body)
+    body = tidy_punctuation("\n\n".join(paragraphs))  # _SPACE_BEFORE_PUNCT, then _GLUED
     return "\n\n".join(_join_broken_paragraphs(body.split("\n\n")))
 
 
