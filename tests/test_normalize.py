@@ -403,3 +403,51 @@ def test_glued_sentences_get_their_space_back() -> None:
     assert "statement. Mr. Lund" in text and 'reporters. "This' in text
     assert "St.Louis" in text  # one lower-case letter before the stop: not a sentence end
     assert len(split_sentences(text)) == 5
+
+
+def _reference_clean_text(text: str) -> str:
+    """clean_text as the regexes of _markup define it, without the compiled passes."""
+    from storyline.normalize import _markup as m
+
+    text = m._fold(text)
+    if "(>>" in text:
+        text = m._TICKER_PAREN.sub("", text)
+    if "<" in text:
+        text = m._TICKER_ANGLE.sub("", text)
+    if "\n\n" not in text.strip():
+        text = text.replace("\n", "\n\n")
+    text = m._WS.sub(" ", text)
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line or m._is_boilerplate(line):
+            if current:
+                paragraphs.append(" ".join(current))
+                current = []
+            continue
+        current.append(line)
+    if current:
+        paragraphs.append(" ".join(current))
+    paragraphs = [m._SPACE_BEFORE_PUNCT.sub(r"\1", p) for p in paragraphs]
+    paragraphs = [m._GLUED.sub(" ", p) for p in paragraphs]
+    return "\n\n".join(m._join_broken_paragraphs(paragraphs))
+
+
+def test_compiled_passes_give_the_regex_output(sample_articles):
+    import json
+
+    from storyline.normalize import clean_text
+
+    from .conftest import shared_path
+
+    texts = [a.original_text for a in sample_articles] + [
+        "Ford , Toyota  and\tGM (>> General Motors)  rose .Shares \u00a0fell.Mr. Smith said\r\n"
+        "\u201cyes\u201d\u00ad\u200b.Then ; more ) here!Again? \"Quoted.\"The end\f\vok",
+        "", " ", "\r\r\n\n", "a statement.Mr. Sestak said 'to reporters.\"The party'",
+    ]
+    for name in ("basil", "neus-dev"):
+        with shared_path("corpora", name, "articles.jsonl").open(encoding="utf-8") as fh:
+            texts += [json.loads(line)["text"] for line in fh]
+    for text in texts:
+        assert clean_text(text) == _reference_clean_text(text), text[:80]

@@ -77,16 +77,18 @@ class Alignment:
     plain_sentences: int = 0
     plain_tokens: int = 0
     mean_ratio: float = 0.0
+    _arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def spans(self, a: Sentences, b: Sentences) -> list[tuple[int, int, int, int, float]]:
         """The aligned sentences as (a_start, a_end, b_start, b_end, similarity)."""
-        if not self.pairs:
+        if self._arrays is None:
             return []
-        i, j, ratio = (list(t) for t in zip(*self.pairs, strict=True))
-        sa = a.scan.sent_span[i].tolist()
-        sb = b.scan.sent_span[j].tolist()
-        return [(x[0], x[1], y[0], y[1], round(r, 3))
-                for x, y, r in zip(sa, sb, ratio, strict=True)]
+        pi, pj, ratios = self._arrays
+        rows = np.empty((len(pi), 5), dtype=np.float64)
+        rows[:, 0:2] = a.scan.sent_span[pi]
+        rows[:, 2:4] = b.scan.sent_span[pj]
+        rows[:, 4] = np.round(ratios, 3)
+        return [(int(r[0]), int(r[1]), int(r[2]), int(r[3]), r[4]) for r in rows.tolist()]
 
     def passages(self, a: Sentences, b: Sentences) -> list[Passage]:
         return [Passage(*s) for s in self.spans(a, b)]
@@ -107,6 +109,7 @@ def align(a: Sentences, b: Sentences, config: AlignConfig = AlignConfig()) -> Al
     if not len(pi):
         return result
     result.pairs = list(zip(pi.tolist(), pj.tolist(), ratios.tolist(), strict=True))
+    result._arrays = (pi, pj, ratios)
     tok_a, tok_b, ptok_a, ptok_b, plain = (float(v) for v in stats)
     result.coverage_a = tok_a / max(1, x.ntokens)
     result.coverage_b = tok_b / max(1, y.ntokens)
