@@ -612,3 +612,33 @@ def test_cli_ingest_stdin(tmp_path: Path) -> None:
     result = _invoke(["ingest", "-"], input=data)
     assert result.exit_code == 0, _stderr(result)
     assert [r["id"] for r in _rows(result)] == ["piped"]
+
+
+def test_parallel_read_of_a_large_jsonl_equals_the_serial_read(tmp_path, sample_articles):
+    import storyline.pipeline
+    from storyline.ingest import PARALLEL_MIN_BYTES
+
+    lines = []
+    n = 0
+    while sum(len(x) for x in lines) < PARALLEL_MIN_BYTES + 100_000:
+        a = sample_articles[n % len(sample_articles)]
+        lines.append(json.dumps({"id": f"a{n}", "title": a.original_title,
+                                 "text": a.original_text, "published": "2025-03-05"}))
+        if n % 997 == 5:
+            lines.append("{broken")
+        if n % 1999 == 7:
+            lines.append(json.dumps({"id": "a3", "text": "a repeated id"}))
+        n += 1
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    runs = []
+    for workers in (1, 2):
+        report = IngestReport()
+        arts = storyline.pipeline.read(path, report=report, workers=workers)
+        runs.append((arts, [str(p) for p in report.problems]))
+    (serial, serial_problems), (parallel, parallel_problems) = runs
+    assert len(serial) > 1000
+    assert serial == parallel
+    assert serial_problems == parallel_problems and any("broken JSON" in p
+                                                        for p in serial_problems)
+    assert serial[0].text != serial[0].original_text or "\n\n" in serial[0].text  # normalized

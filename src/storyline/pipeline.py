@@ -7,6 +7,7 @@ CLI run exactly the same code.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from .dedup import dedup as _dedup
 from .errors import InputProblem
 from .ingest import IngestReport, read_articles
 from .model import Article, Brief, DedupRecord, Story
-from .normalize import normalize
+from .normalize import normalize_article
 
 __all__ = ["brief", "cluster", "dedup", "read", "refresh_store", "refresh_window", "run"]
 
@@ -29,12 +30,19 @@ def read(
     strict: bool = False,
     report: IngestReport | None = None,
     on_problem: Callable[[InputProblem], None] | None = None,
+    workers: int | None = None,
 ) -> list[Article]:
-    """Read and normalize articles from files, folders or ``-`` (stdin JSONL)."""
+    """Read and normalize articles from files, folders or ``-`` (stdin JSONL).
+
+    Large JSON Lines inputs are read and normalized by ``workers`` processes
+    (default: one per core, at most 4); the result does not depend on it.
+    """
     if isinstance(inputs, str | Path):
         inputs = [inputs]
-    raw = read_articles(inputs, report=report, strict=strict, on_problem=on_problem)
-    return list(normalize(raw))
+    if workers is None:
+        workers = min(4, os.cpu_count() or 1)
+    return read_articles(inputs, report=report, strict=strict, on_problem=on_problem,
+                         then=normalize_article, workers=workers)
 
 
 def dedup(articles: Iterable[Article], **kwargs: object) -> list[DedupRecord]:

@@ -29,10 +29,11 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
-def _is_word(c: int) -> bool:
-    if c < 128:
-        return (48 <= c <= 57) or (65 <= c <= 90) or (97 <= c <= 122)
+_ASCII_WORD = np.array([chr(c).isalnum() for c in range(128)], dtype=np.bool_)
+
+
+@nb.njit(cache=True, nogil=True)
+def _is_wide_word(c: int) -> bool:
     if c < 0xC0:
         return (c == 0xAA or c == 0xB2 or c == 0xB3 or c == 0xB5 or c == 0xB9 or c == 0xBA
                 or 0xBC <= c <= 0xBE)
@@ -43,6 +44,14 @@ def _is_word(c: int) -> bool:
     if 0xFE30 <= c <= 0xFE4F or 0xFF00 <= c <= 0xFF0F or 0xFF1A <= c <= 0xFF20:
         return False
     return not (0xFF3B <= c <= 0xFF40 or 0xFF5B <= c <= 0xFF65 or 0x1F000 <= c <= 0x1FAFF)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _is_word(c: int) -> bool:
+    """A letter or digit of any script (a table for ASCII: most text is ASCII)."""
+    if c < 128:
+        return bool(_ASCII_WORD[c])
+    return _is_wide_word(c)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")

@@ -7,8 +7,12 @@ moves on. Callers collect the problems; ``strict=True`` raises on the first.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -16,7 +20,7 @@ from typing import BinaryIO
 from ..errors import InputError, InputProblem
 from ..model import Article
 from ._decode import DecodeError, decode
-from ._formats import READERS, Item
+from ._formats import READERS, Item, read_jsonl_lines
 
 __all__ = ["IngestReport", "SUPPORTED_SUFFIXES", "iter_items", "read_articles"]
 
@@ -36,13 +40,58 @@ class IngestReport:
         return [p for p in self.problems if p.severity == "error"]
 
 
-def _read_bytes(path: str, data: bytes, suffix: str, stem: str) -> Iterator[Item]:
+Then = Callable[[Article], Article]
+# A JSON Lines input this large is read by worker processes, in chunks of lines:
+# parsing and what ``then`` does (normalizing) dominate, and they are independent.
+PARALLEL_MIN_BYTES = 4 << 20
+_CHUNK_LINES = 400
+
+
+def _jsonl_chunk(job: tuple[list[str], str, str, int, Then | None]) -> list[Item]:
+    lines, path, stem, first, then = job
+    return [then(item) if then is not None and isinstance(item, Article) else item
+            for item in read_jsonl_lines(lines, path, stem, first)]
+
+
+def _read_bytes(path: str, data: bytes, suffix: str, stem: str, then: Then | None = None,
+                pool: _Pool | None = None) -> Iterator[Item]:
     try:
         text, _encoding = decode(data)
     except DecodeError as exc:
         yield InputProblem(path, str(exc))
         return
-    yield from READERS[suffix](text, path, stem)
+    big = len(data) >= PARALLEL_MIN_BYTES
+    if pool is not None and big and READERS[suffix] is READERS[".jsonl"]:
+        lines = text.split("\n")
+        del text
+        jobs = ((lines[i:i + _CHUNK_LINES], path, stem, i + 1, then)
+                for i in range(0, len(lines), _CHUNK_LINES))
+        for items in pool.get().map(_jsonl_chunk, jobs):
+            yield from items
+        return
+    for item in READERS[suffix](text, path, stem):
+        yield then(item) if then is not None and isinstance(item, Article) else item
+
+
+class _Pool:
+    """Worker processes, started on first use (most inputs are too small to want them)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+
+    def get(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            # fork shares the loaded modules at no cost; it is only safe without threads
+            method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+            self._executor = ProcessPoolExecutor(self.workers,
+                                                 mp_context=multiprocessing.get_context(method))
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
 
 
 def _walk(root: Path, report: IngestReport) -> Iterator[Path]:
@@ -61,20 +110,35 @@ def iter_items(
     inputs: Iterable[str | Path],
     report: IngestReport | None = None,
     stdin: BinaryIO | None = None,
+    *,
+    then: Then | None = None,
+    workers: int = 1,
 ) -> Iterator[Item]:
     """Yield articles and problems from files, folders (recursive) and ``-`` (JSONL on stdin).
 
     A file named explicitly must have a known format; inside a folder, files of
     other formats (a ``gold.tsv``, a ``README.md``) are passed over and listed in
-    ``report.skipped``.
+    ``report.skipped``. ``then`` is applied to every article (a module-level
+    function: with ``workers`` > 1, large JSON Lines inputs are read, and ``then``
+    applied, by that many processes; the order of what is yielded never changes).
     """
     report = report if report is not None else IngestReport()
+    pool = _Pool(workers) if workers > 1 else None
+    try:
+        yield from _iter_items(inputs, report, stdin, then, pool)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _iter_items(inputs: Iterable[str | Path], report: IngestReport, stdin: BinaryIO | None,
+                then: Then | None, pool: _Pool | None) -> Iterator[Item]:
     for raw in inputs:
         name = str(raw)
         if name == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
             report.files += 1
-            yield from _read_bytes("<stdin>", stream.read(), ".jsonl", "stdin")
+            yield from _read_bytes("<stdin>", stream.read(), ".jsonl", "stdin", then, pool)
             continue
         path = Path(name)
         if path.is_dir():
@@ -99,7 +163,7 @@ def iter_items(
             except OSError as exc:
                 yield InputProblem(str(file), f"cannot read: {exc.strerror or exc}")
                 continue
-            yield from _read_bytes(str(file), data, suffix, file.stem)
+            yield from _read_bytes(str(file), data, suffix, file.stem, then, pool)
 
 
 def read_articles(
@@ -109,8 +173,12 @@ def read_articles(
     strict: bool = False,
     on_problem: Callable[[InputProblem], None] | None = None,
     stdin: BinaryIO | None = None,
+    then: Then | None = None,
+    workers: int = 1,
 ) -> list[Article]:
     """Read every article from ``inputs``; problems go to ``report`` and ``on_problem``.
+
+    ``then`` and ``workers``: see :func:`iter_items`.
 
     Article ids must be unique within a run; a repeated id is reported and the
     later article is renamed ``id~2``, ``id~3``... so that nothing is lost.
@@ -119,7 +187,7 @@ def read_articles(
     report = report if report is not None else IngestReport()
     seen: dict[str, int] = {}
     articles: list[Article] = []
-    for item in iter_items(inputs, report, stdin=stdin):
+    for item in iter_items(inputs, report, stdin=stdin, then=then, workers=workers):
         if isinstance(item, InputProblem):
             report.problems.append(item)
             if on_problem is not None:

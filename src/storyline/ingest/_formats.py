@@ -12,7 +12,8 @@ from ..errors import InputProblem
 from ..model import Article
 from ._records import RecordError, article_from_record, parse_date
 
-__all__ = ["READERS", "Item", "read_html", "read_json", "read_jsonl", "read_text"]
+__all__ = ["READERS", "Item", "read_html", "read_json", "read_jsonl", "read_jsonl_lines",
+           "read_text"]
 
 Item = Article | InputProblem
 
@@ -74,7 +75,12 @@ def _record(record: object, path: str, line: int | None, fallback_id: str) -> It
 def read_jsonl(text: str, path: str, stem: str) -> Iterator[Item]:
     """JSON Lines: one article object per line; a broken line is reported and skipped."""
     # Split on newlines only: JSON strings may hold U+2028/U+2029/U+0085 raw.
-    for number, raw in enumerate(text.split("\n"), start=1):
+    return read_jsonl_lines(text.split("\n"), path, stem, 1)
+
+
+def read_jsonl_lines(lines: list[str], path: str, stem: str, first: int) -> Iterator[Item]:
+    """The JSON Lines reader over ``lines``, the first being line number ``first``."""
+    for number, raw in enumerate(lines, start=first):
         raw = raw.rstrip("\r")
         if not raw.strip():
             continue

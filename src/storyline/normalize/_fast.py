@@ -25,7 +25,7 @@ def _fold_ws(codes: NDArray[np.uint32], keys: NDArray[np.uint32],
     m = 0
     in_space = False
     for p in range(n):
-        c = np.int64(codes[p])
+        c = int(codes[p])
         if c >= 128:
             k = np.searchsorted(keys, codes[p])
             if k < len(keys) and keys[k] == codes[p]:
