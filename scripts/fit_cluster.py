@@ -1,12 +1,16 @@
 """Fit the clustering parameters on the dev corpora and store them as package data.
 
-    python scripts/fit_cluster.py [--write]
+    python scripts/fit_cluster.py [--write] [--jobs N]
 
-Grid search over the similarity threshold, the time decay and the field weights,
-scored by the *lower* of the BCubed F1 on basil (full text) and neus-dev (title and
-lead): one configuration must serve both kinds of input, and optimising the worse of
-the two favours settings that generalise over ones that suit a single corpus. With
---write the best setting goes to src/storyline/cluster/defaults.json.
+Grid search over the same-day threshold, the threshold's rise with the time gap
+(``day_step`` over the first day, ``gap_slope`` per log of further days), how fast a
+story's time follows its new reports (``time_ema``) and the weight of the title
+similarity (``title_mix``), on basil (full text) and neus-dev (title and lead)
+together. One configuration must serve both kinds of input, so the objective is the
+*worse* of the two BCubed F1 margins over the issue's targets (0.97 on basil, 0.93 on
+neus-dev): it favours a setting that is fair to both over one that suits a single
+corpus. The script also prints how flat the optimum is (how many settings come within
+0.005 of it). With --write the best setting goes to src/storyline/cluster/defaults.json.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -24,43 +30,63 @@ from storyline.evaluate import load_gold, score_clusters
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT.parent / "shared" / "corpora"
 DEFAULTS = ROOT / "src" / "storyline" / "cluster" / "defaults.json"
+TARGETS = {"basil": 0.97, "neus-dev": 0.93}
+FIXED = {"title_weight": 4.0, "lead_weight": 2.0, "entity_weight": 0.5}
 GRID = {
-    "threshold": [0.16, 0.18, 0.2, 0.22, 0.25],
-    "grace_days": [0.5, 1.0, 2.0],
-    "decay_days": [2.0, 3.0, 5.0],
-    "title_weight": [2.0, 3.0, 4.0],
-    "entity_weight": [1.0, 1.5, 2.5],
+    "threshold": [0.12, 0.13, 0.14, 0.15, 0.16],
+    "day_step": [0.12, 0.14, 0.16, 0.18, 0.2],
+    "gap_slope": [0.1, 0.15, 0.2],
+    "time_ema": [0.3, 0.5, 1.0],
+    "title_mix": [0.0, 0.15, 0.3],
 }
+
+_DATA: dict[str, tuple] = {}
+
+
+def _load() -> None:
+    for name in TARGETS:
+        articles = storyline.read(CORPORA / name / "articles.jsonl")
+        _DATA[name] = (articles, storyline.dedup(articles),
+                       load_gold(CORPORA / name / "gold.tsv"))
+
+
+def _score(setting: dict[str, float]) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    if not _DATA:
+        _load()
+    config = replace(ClusterConfig(), **FIXED, **setting)
+    scores = {}
+    for name, (articles, records, gold) in _DATA.items():
+        s = score_clusters(assign_stories(articles, records, config=config), gold)
+        scores[name] = {"bcubed_f1": s.bcubed_f1, "pairwise_f1": s.pairwise_f1}
+    return setting, scores
+
+
+def _objective(scores: dict[str, dict[str, float]]) -> float:
+    return min(scores[n]["bcubed_f1"] - t for n, t in TARGETS.items())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", action="store_true", help="store the best setting")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    data = {}
-    for name in ("basil", "neus-dev"):
-        articles = storyline.read(CORPORA / name / "articles.jsonl")
-        data[name] = (articles, storyline.dedup(articles),
-                      load_gold(CORPORA / name / "gold.tsv"))
-    base = ClusterConfig()
-    best: tuple[float, dict[str, float], dict[str, float]] | None = None
     keys = list(GRID)
-    for values in itertools.product(*(GRID[k] for k in keys)):
-        setting = dict(zip(keys, values, strict=True))
-        config = replace(base, **setting)
-        scores = {}
-        for name, (articles, records, gold) in data.items():
-            mapping = assign_stories(articles, records, config=config)
-            scores[name] = score_clusters(mapping, gold).bcubed_f1
-        objective = min(scores.values())
-        if best is None or objective > best[0]:
-            best = (objective, setting, scores)
-            print(f"{objective:.4f} {setting} {scores}", flush=True)
-    assert best is not None
-    print("best:", best)
+    settings = [dict(zip(keys, v, strict=True)) for v in itertools.product(*GRID.values())]
+    with ProcessPoolExecutor(args.jobs, initializer=_load) as pool:
+        results = list(pool.map(_score, settings, chunksize=4))
+    results.sort(key=lambda r: -_objective(r[1]))
+    best_value = _objective(results[0][1])
+    print(f"{len(results)} settings; objective = min over corpora of BCubed F1 - target")
+    for setting, scores in results[:15]:
+        f1 = "  ".join(f"{n} {s['bcubed_f1']:.4f}" for n, s in scores.items())
+        print(f"{_objective(scores):+.4f}  {f1}  {setting}")
+    for tol in (0.0025, 0.005, 0.01):
+        near = [r for r in results if _objective(r[1]) >= best_value - tol]
+        spans = {k: sorted({r[0][k] for r in near}) for k in keys}
+        print(f"within {tol} of the best: {len(near)} settings; values seen: {spans}")
     if args.write:
-        chosen = {k: v for k, v in asdict(replace(base, **best[1])).items()}
-        DEFAULTS.write_text(json.dumps(chosen, indent=2) + "\n")
+        chosen = asdict(replace(ClusterConfig(), **FIXED, **results[0][0]))
+        DEFAULTS.write_text(json.dumps(chosen, indent=4) + "\n")
         print(f"wrote {DEFAULTS}")
 
 

@@ -15,9 +15,10 @@ from functools import cache
 from .._stopwords import english_stop_words
 from ..model import Article
 
-__all__ = ["FeatureConfig", "raw_features"]
+__all__ = ["FeatureConfig", "article_features", "raw_features"]
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
+_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")  # "100th" -> "100"
 _CAP_PHRASE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)")
 _EXTRA_STOP = frozenset({
     "said", "says", "say", "told", "would", "could", "also", "according", "year", "years",
@@ -65,11 +66,15 @@ def _stem(word: str) -> str:
 def _terms(text: str) -> list[str]:
     out = []
     stop = _stop()
-    for w in _WORD.findall(text):
+    for w in _WORD.findall(_ORDINAL.sub(r"\1", text)):
         lw = w.lower()
+        if lw.endswith("'s"):  # possessive: "Biden's" is "Biden"
+            lw = lw[:-2]
         if lw in stop or len(lw) < 2:
             continue
-        out.append(_stem(lw))
+        lw = _stem(lw)
+        if lw not in stop:  # "days" is "day", a stop word
+            out.append(lw)
     return out
 
 
@@ -87,24 +92,50 @@ def _entities(text: str) -> list[str]:
     return out
 
 
+def _title_case(title: str) -> bool:
+    """Most content words capitalised: capitals there say nothing about names."""
+    words = [w for w in _WORD.findall(title) if w[0].isalpha() and w.lower() not in _stop()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
 _DEFAULT = FeatureConfig()
 
 
-def raw_features(article: Article, config: FeatureConfig = _DEFAULT) -> dict[str, float]:
-    """Sublinear term weights by field, before IDF: ``1 + log(weighted tf)``."""
+def _title_entities(title: str, body_entities: list[str]) -> list[str]:
+    entities = _entities(title)
+    if _title_case(title):  # "Biden's 1st 100 Days: A Look By The Numbers": only known names
+        known = set(body_entities)
+        entities = [e for e in entities if e in known]
+    return entities
+
+
+def article_features(
+    article: Article, config: FeatureConfig = _DEFAULT
+) -> tuple[dict[str, float], set[str]]:
+    """Sublinear term weights by field before IDF (``1 + log(weighted tf)``), and the
+    title's own terms and names (for the title-to-titles similarity)."""
     counts: dict[str, float] = {}
     title = article.title or ""
     body = article.text
     words = body.split()
     lead = " ".join(words[: config.lead_words])
-    for t in _terms(title):
+    title_terms = _terms(title)
+    for t in title_terms:
         counts[t] = counts.get(t, 0.0) + config.title_weight
     for t in _terms(lead):
         counts[t] = counts.get(t, 0.0) + config.lead_weight - 1.0
     for t in _terms(body):
         counts[t] = counts.get(t, 0.0) + 1.0
-    for e in _entities(title):
+    body_entities = _entities(body)
+    title_entities = _title_entities(title, body_entities)
+    for e in title_entities:
         counts[e] = counts.get(e, 0.0) + config.title_weight * config.entity_weight
-    for e in _entities(body):
+    for e in body_entities:
         counts[e] = counts.get(e, 0.0) + config.entity_weight
-    return {t: 1.0 + math.log(c) for t, c in counts.items() if c > 0}
+    raw = {t: 1.0 + math.log(c) for t, c in counts.items() if c > 0}
+    return raw, set(title_terms) | set(title_entities)
+
+
+def raw_features(article: Article, config: FeatureConfig = _DEFAULT) -> dict[str, float]:
+    """Sublinear term weights by field, before IDF: ``1 + log(weighted tf)``."""
+    return article_features(article, config)[0]

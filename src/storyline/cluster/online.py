@@ -1,10 +1,16 @@
 """Online story clustering: each article joins the best live story or starts one.
 
 An article's vector is TF-IDF over title, lead and body terms plus proper-noun
-phrases, with document frequencies that grow with the stream. Candidate stories
-come from an inverted index over each story's strongest terms, so the cost per
-article depends on how many live stories share its terms, not on the archive
-size. A story goes dormant once no report has joined it for ``window_days``.
+phrases, with document frequencies that grow with the stream. Its similarity to a
+story is the cosine with the story's centroid plus ``title_mix`` times the cosine of
+its title with the story's titles. The similarity needed to join a story rises with
+the time since the story's time (a moving average of its reports' times): by
+``day_step`` over the first day, then by ``gap_slope`` per log of further days. The
+same-day threshold can thus be low (same-day reports of one event often share few
+words) while a look-alike report a day or more later must be clearly closer.
+Candidate stories come from an inverted index over each story's strongest terms, so
+the cost per article depends on how many live stories share its terms, not on the
+archive size. A story goes dormant once no report has joined it for ``window_days``.
 Batch clustering is this same loop over articles sorted by publication date.
 """
 
@@ -19,7 +25,7 @@ from importlib import resources
 from typing import Any
 
 from ..model import Article
-from ._features import FeatureConfig, raw_features
+from ._features import FeatureConfig, article_features
 
 __all__ = ["ClusterConfig", "OnlineClusterer"]
 
@@ -30,9 +36,11 @@ _DAY = 86400.0
 class ClusterConfig:
     """Weights and thresholds; the defaults ship in ``cluster/defaults.json``."""
 
-    threshold: float = 0.25
-    grace_days: float = 2.0
-    decay_days: float = 5.0
+    threshold: float = 0.15  # similarity needed to join a story of the same moment
+    day_step: float = 0.18  # rise of the threshold over the first day since the story's time
+    gap_slope: float = 0.2  # further rise per log(1 + days beyond the first)
+    time_ema: float = 0.3  # share of the way the story's time moves to each new report
+    title_mix: float = 0.3  # weight of the title-to-titles cosine in the similarity
     window_days: float = 14.0
     query_terms: int = 40
     index_terms: int = 60
@@ -68,8 +76,12 @@ class _Story:
     last: float | None = None
     members: list[str] = field(default_factory=list)
     merged_into: int | None = None  # set when merged into another story
+    when: float | None = None  # the story's time: a moving average of its reports' times
+    titles: dict[str, float] = field(default_factory=dict)  # sum of title vectors
+    titles_norm2: float = 0.0
 
-    def add(self, vec: dict[str, float], article_id: str, ts: float | None) -> None:
+    def add(self, vec: dict[str, float], article_id: str, ts: float | None,
+            ema: float = 1.0) -> None:
         c = self.centroid
         for t, w in vec.items():
             old = c.get(t, 0.0)
@@ -79,6 +91,7 @@ class _Story:
         self.members.append(article_id)
         if ts is not None:
             self.last = ts if self.last is None else max(self.last, ts)
+            self.when = ts if self.when is None else self.when + ema * (ts - self.when)
 
     def absorb(self, other: _Story) -> None:
         """Take over another story's reports (a merge)."""
@@ -90,7 +103,30 @@ class _Story:
         self.members.extend(other.members)
         if other.last is not None:
             self.last = other.last if self.last is None else max(self.last, other.last)
-        other.centroid, other.norm2, other.members = {}, 0.0, []
+        if other.when is not None:
+            self.when = other.when if self.when is None else max(self.when, other.when)
+        for t, w in other.titles.items():
+            self.titles[t] = self.titles.get(t, 0.0) + w
+        self.titles_norm2 = sum(w * w for w in self.titles.values())
+        other.free()
+        other.members = []
+
+    def add_title(self, tvec: dict[str, float]) -> None:
+        c = self.titles
+        for t, w in tvec.items():
+            old = c.get(t, 0.0)
+            c[t] = old + w
+            self.titles_norm2 += 2 * old * w + w * w
+
+    def title_cosine(self, tvec: dict[str, float]) -> float:
+        if self.titles_norm2 <= 0:
+            return 0.0
+        c = self.titles
+        return sum(w * c.get(t, 0.0) for t, w in tvec.items()) / math.sqrt(self.titles_norm2)
+
+    def free(self) -> None:
+        """Drop what only matching needs (the story went dormant or was merged away)."""
+        self.centroid, self.norm2, self.titles, self.titles_norm2 = {}, 0.0, {}, 0.0
 
     def cosine(self, vec: dict[str, float]) -> float:
         if self.norm2 <= 0:
@@ -120,24 +156,31 @@ class OnlineClusterer:
         ts = article.published.timestamp()
         return None if ts > self._future else ts
 
-    def _vector(self, article: Article) -> dict[str, float]:
-        raw = raw_features(article, self._features)
+    def _vectors(self, article: Article) -> tuple[dict[str, float], dict[str, float]]:
+        """The article's unit TF-IDF vector and its title's unit IDF vector."""
+        raw, title_terms = article_features(article, self._features)
         self._n += 1
         df = self._df
         for t in raw:
             df[t] = df.get(t, 0) + 1
         n = self._n
-        vec = {t: w * (math.log((1 + n) / (1 + df[t])) + 1.0) for t, w in raw.items()}
+        idf = {t: math.log((1 + n) / (1 + df[t])) + 1.0 for t in raw}
+        vec = {t: w * idf[t] for t, w in raw.items()}
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
-        return {t: w / norm for t, w in vec.items()}
+        tvec = {t: idf[t] for t in title_terms if t in idf}
+        tnorm = math.sqrt(sum(w * w for w in tvec.values())) or 1.0
+        return {t: w / norm for t, w in vec.items()}, {t: w / tnorm for t, w in tvec.items()}
 
-    def _time_factor(self, ts: float | None, story: _Story) -> float:
+    def _needed(self, ts: float | None, story: _Story) -> float:
+        """The similarity needed to join ``story`` at time ``ts``; infinite past the window."""
+        cfg = self.config
         if ts is None or story.last is None:
-            return 1.0
-        gap = abs(ts - story.last) / _DAY
-        if gap > self.config.window_days:
-            return 0.0
-        return math.exp(-max(0.0, gap - self.config.grace_days) / self.config.decay_days)
+            return cfg.threshold
+        if abs(ts - story.last) / _DAY > cfg.window_days:
+            return math.inf
+        gap = abs(ts - (story.when if story.when is not None else story.last)) / _DAY
+        return (cfg.threshold + cfg.day_step * min(gap, 1.0)
+                + cfg.gap_slope * math.log1p(max(gap - 1.0, 0.0)))
 
     def _resolve(self, s: int) -> int:
         while (target := self.stories[s].merged_into) is not None:
@@ -173,7 +216,7 @@ class OnlineClusterer:
                 for s in plist:
                     story = self.stories[s]
                     if story.merged_into is None and self._dormant(story) and story.centroid:
-                        story.centroid, story.norm2 = {}, 0.0
+                        story.free()
                 live = [s for s in plist if self.stories[s].centroid]
                 if live:
                     self._postings[t] = live
@@ -204,35 +247,41 @@ class OnlineClusterer:
 
     def partial_fit(self, article: Article) -> str:
         """Place one article; return its story id."""
-        vec = self._vector(article)
+        vec, tvec = self._vectors(article)
+        cfg = self.config
         ts = self._timestamp(article)
         if ts is not None:
             self._clock = ts if self._clock is None else max(self._clock, ts)
-        best, best_sim = -1, 0.0
+        best, best_margin = -1, 0.0
         linked: list[int] = []
         for s in self._candidates(vec):
             story = self.stories[s]
-            factor = self._time_factor(ts, story)
-            if factor <= 0.0:
+            needed = self._needed(ts, story)
+            if needed == math.inf:
                 continue
-            sim = story.cosine(vec) * factor
-            if sim >= self.config.threshold:
+            sim = story.cosine(vec)
+            if cfg.title_mix and tvec:
+                sim += cfg.title_mix * story.title_cosine(tvec)
+            margin = sim - needed
+            if margin >= 0.0:
                 linked.append(s)
-            if sim > best_sim:
-                best, best_sim = s, sim
+                if best < 0 or margin > best_margin:
+                    best, best_margin = s, margin
         # merge check: the article links stories that are themselves alike
         for other in linked:
             if other != best and self.stories[other].merged_into is None and \
                     self._story_cosine(self.stories[best], self.stories[other]) \
-                    >= self.config.merge_threshold:
+                    >= cfg.merge_threshold:
                 self._merge(best, other)
-        if best < 0 or best_sim < self.config.threshold:
+        if best < 0:
             sid = "s-" + hashlib.sha1(article.id.encode()).hexdigest()[:10]
             self.stories.append(_Story(sid))
             best = len(self.stories) - 1
         story = self.stories[best]
-        story.add(vec, article.id, ts if ts is not None else self._clock)
-        top = sorted(vec.items(), key=lambda kv: -kv[1])[: self.config.index_terms]
+        story.add(vec, article.id, ts if ts is not None else self._clock, cfg.time_ema)
+        if cfg.title_mix and tvec:
+            story.add_title(tvec)
+        top = sorted(vec.items(), key=lambda kv: -kv[1])[: cfg.index_terms]
         for t, _w in top:
             plist = self._postings.setdefault(t, [])
             if not plist or plist[-1] != best:
