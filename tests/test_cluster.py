@@ -117,3 +117,24 @@ def test_fit_predict_is_the_stream_loop(sample_articles):
     one_by_one = OnlineClusterer()
     assert labels == [one_by_one.partial_fit(a) for a in ordered]
     assert len(set(labels)) == 4
+
+
+def test_the_similarity_needed_rises_with_the_time_gap():
+    c = OnlineClusterer()
+    first = c.partial_fit(_art("a", FLOOD, "Riverton flood", days=0))
+    story = c.stories[0]
+    t0 = story.when
+    needed = [c._needed(t0 + d * 86400, story) for d in (0, 0.5, 1, 3, 10)]
+    assert needed == sorted(needed) and needed[0] < needed[2] < needed[-1]
+    assert c._needed(t0 + 30 * 86400, story) == float("inf")  # past the window
+    assert first == c.assignments["a"]
+
+
+def test_undated_reports_are_placed_at_their_arrival(sample_articles, gm_psa_articles):
+    # the undated GM-PSA reports arrive after the dated sample: they are compared as of the
+    # stream's clock, not as if they were the same day as every story
+    mapping = assign_stories(list(sample_articles) + list(gm_psa_articles))
+    gm = {mapping[a.id] for a in gm_psa_articles}
+    assert len(gm) == 1
+    assert gm.isdisjoint(mapping[a.id] for a in sample_articles)
+    assert len(set(mapping.values())) == 5

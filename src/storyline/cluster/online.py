@@ -256,7 +256,7 @@ class OnlineClusterer:
         linked: list[int] = []
         for s in self._candidates(vec):
             story = self.stories[s]
-            needed = self._needed(ts, story)
+            needed = self._needed(ts if ts is not None else self._clock, story)
             if needed == math.inf:
                 continue
             sim = story.cosine(vec)
