@@ -130,9 +130,10 @@ def test_the_similarity_needed_rises_with_the_time_gap():
     assert first == c.assignments["a"]
 
 
-def test_undated_reports_are_placed_at_their_arrival(sample_articles, gm_psa_articles):
-    # the undated GM-PSA reports arrive after the dated sample: they are compared as of the
-    # stream's clock, not as if they were the same day as every story
+def test_undated_reports_do_not_join_a_look_alike_at_the_same_day_threshold(
+        sample_articles, gm_psa_articles):
+    # the undated GM-PSA reports (2012) come after the dated sample (2025), whose invented
+    # alliance story shares their vocabulary: with no date, the gap counts as half a day
     mapping = assign_stories(list(sample_articles) + list(gm_psa_articles))
     gm = {mapping[a.id] for a in gm_psa_articles}
     assert len(gm) == 1

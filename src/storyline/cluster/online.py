@@ -175,7 +175,9 @@ class OnlineClusterer:
         """The similarity needed to join ``story`` at time ``ts``; infinite past the window."""
         cfg = self.config
         if ts is None or story.last is None:
-            return cfg.threshold
+            # no date to measure the gap by: take it as half a day, neither the same moment
+            # (a same-day threshold lets an undated report join a story of any year) nor later
+            return cfg.threshold + cfg.day_step * 0.5
         if abs(ts - story.last) / _DAY > cfg.window_days:
             return math.inf
         gap = abs(ts - (story.when if story.when is not None else story.last)) / _DAY
@@ -256,7 +258,7 @@ class OnlineClusterer:
         linked: list[int] = []
         for s in self._candidates(vec):
             story = self.stories[s]
-            needed = self._needed(ts if ts is not None else self._clock, story)
+            needed = self._needed(ts, story)
             if needed == math.inf:
                 continue
             sim = story.cosine(vec)
