@@ -20,7 +20,8 @@ from numpy.typing import NDArray
 
 from ..normalize import sentences as _rules
 
-__all__ = ["Scan", "align_arrays", "content_key", "sampled", "scan", "sentence_features",
+__all__ = ["Scan", "align_arrays", "content_key", "fingerprint_many", "sampled", "scan",
+           "sentence_features",
            "shared_counts", "shingle_hashes", "word_hash"]
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -287,9 +288,14 @@ def _scan(codes: NDArray[np.uint32], abbrev: NDArray[np.uint64],
             tok_quoted[:nt].copy(), tok_sent[:nt].copy(), sent_span[: 2 * ns].copy())
 
 
+def _codes(text: str) -> NDArray[np.uint32]:
+    """The text's code points (lone surrogates, which JSON can carry, pass through)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 def word_hash(word: str) -> int:
     """The kernel's hash of a word (lower-cased), for building the rule sets."""
-    codes = np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32)
+    codes = _codes(word)
     return int(_hash_range(codes, 0, len(codes)))
 
 
@@ -309,7 +315,7 @@ class Scan:
     __slots__ = ("tok_start", "tok_end", "tok_hash", "tok_quoted", "tok_sent", "sent_span")
 
     def __init__(self, text: str) -> None:
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        codes = _codes(text)
         (self.tok_start, self.tok_end, self.tok_hash, self.tok_quoted, self.tok_sent,
          spans) = _scan(codes, _ABBREV, _LOWER_ABBREV, _FINAL_ABBREV, _OPENERS)
         self.sent_span = spans.reshape(-1, 2)
@@ -375,6 +381,64 @@ def content_key(th: NDArray[np.uint64]) -> tuple[np.uint64, np.uint64]:
         h1 = _mix(h1 ^ t)
         h2 = (h2 + t) * _MIX1 + np.uint64(1)
     return h1, _mix(h2 ^ np.uint64(len(th)))
+
+
+@nb.njit(cache=True, nogil=True)
+def _fingerprint_many(codes: NDArray[np.uint32], bounds: NDArray[np.int64], k: int,
+                      rate: int) -> tuple[NDArray[np.uint64], NDArray[np.int64],
+                                          NDArray[np.uint32], NDArray[np.int64]]:
+    """Content keys, token counts and fingerprints of many texts in one call.
+
+    Text ``i`` is ``codes[bounds[i]:bounds[i + 1]]``. Only the token hashes are needed
+    here (no sentences, no spans), so most articles, which have no candidate to
+    align with, are never scanned in full.
+    """
+    ndoc = len(bounds) - 1
+    keys = np.empty((ndoc, 2), np.uint64)
+    ntok = np.empty(ndoc, np.int64)
+    fp_off = np.zeros(ndoc + 1, np.int64)
+    fps = np.empty(max(16, len(codes) // 16), np.uint32)
+    th = np.empty(len(codes) // 2 + 1, np.uint64)
+    nfp = 0
+    for d in range(ndoc):
+        p = bounds[d]
+        end = bounds[d + 1]
+        nt = 0
+        while p < end:
+            if _is_word(codes[p]):
+                h = _FNV_OFFSET
+                while p < end and _is_word(codes[p]):
+                    h = (h ^ np.uint64(_lower(codes[p]))) * _FNV_PRIME
+                    p += 1
+                th[nt] = h
+                nt += 1
+                continue
+            p += 1
+        toks = th[:nt]
+        k1, k2 = content_key(toks)
+        keys[d, 0] = k1
+        keys[d, 1] = k2
+        ntok[d] = nt
+        mine = sampled(toks, k, rate)
+        if nfp + len(mine) > len(fps):
+            fps = np.concatenate((fps, np.empty(len(fps) + len(mine), np.uint32)))
+        fps[nfp: nfp + len(mine)] = mine
+        nfp += len(mine)
+        fp_off[d + 1] = nfp
+    return keys, ntok, fps[:nfp].copy(), fp_off
+
+
+def fingerprint_many(texts: list[str], k: int, rate: int) -> tuple[
+        NDArray[np.uint64], NDArray[np.int64], NDArray[np.uint32], NDArray[np.int64]]:
+    """(content keys (n, 2), token counts, fingerprints, offsets): text i's fingerprints
+    are ``fps[offsets[i]:offsets[i + 1]]``. Texts are joined by a newline, which no
+    token crosses, and encoded once."""
+    edges = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts)),
+              out=edges[1:])
+    codes = _codes("\n".join(texts))
+    edges[-1] = len(codes)
+    return _fingerprint_many(codes, edges, k, rate)
 
 
 # -- alignment ----------------------------------------------------------------------

@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import StorylineError
 from ..model import Article, DedupRecord, Passage, Relation
 from ._align import AlignConfig, Sentences, align, classify
-from ._kernels import content_key, sampled, shared_counts
+from ._kernels import content_key, fingerprint_many, shared_counts
 from ._postings import Postings
 
 __all__ = ["DedupConfig", "DedupIndex", "Match", "TextStore"]
@@ -127,32 +127,26 @@ class DedupIndex:
         first_doc = len(self.ids)
         found: list[list[Match]] = [[] for _ in batch]
         fps_of: dict[int, np.ndarray] = {}
-        texts = [a.text for a in batch]
-        if self._pool is not None and len(batch) > 1:
-            # the kernels release the GIL: threads share the scans without copying texts
-            size = -(-len(texts) // self.workers)
-            chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
-            prepared = [p for part in self._pool.map(self._prepare, chunks) for p in part]
-        else:
-            prepared = self._prepare(texts)
-        for n, (article, (sents, key, fps)) in enumerate(zip(batch, prepared, strict=True)):
+        keys, ntok, fps_all, offsets = self._fingerprints([a.text for a in batch])
+        for n, article in enumerate(batch):
             doc = first_doc + n
-            th = sents.scan.tok_hash
+            key = keys[n].tobytes()
+            fps = fps_all[offsets[n]:offsets[n + 1]]
+            ntokens = int(ntok[n])
             self.ids.append(article.id)
             self._doc_of[article.id] = doc
             self._published.append(article.published.timestamp() if article.published
                                    else math.nan)
-            self._ntokens.append(len(th))
+            self._ntokens.append(ntokens)
             self._parent.append(doc)
             self.texts[doc] = article.text
-            self._cache(doc, sents)
             first = self._exact.get(key)
-            if first is not None and len(th):
+            if first is not None and ntokens:
                 found[n].append(Match(article.id, self.ids[first], "exact", 1.0))
                 self._nfp.append(0)
                 self._union(doc, first)
                 continue
-            if len(th):
+            if ntokens:
                 self._exact[key] = doc
             self._nfp.append(len(fps))
             fps_of[doc] = fps
@@ -165,16 +159,25 @@ class DedupIndex:
             self.matches.extend(matches)
         return found
 
-    def _prepare(self, texts: list[str]) -> list[tuple[Sentences, bytes, np.ndarray]]:
-        """Scan, content key and fingerprints of each text (no shared state: thread-safe)."""
+    def _fingerprints(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                       np.ndarray]:
+        """Content keys, token counts and fingerprints (see _kernels.fingerprint_many).
+
+        The kernel releases the GIL, so with ``workers`` > 1 slices of the batch run
+        in threads at once, sharing the texts without copying them.
+        """
         cfg = self.config
-        out = []
-        for text in texts:
-            sents = Sentences.of(text)
-            th = sents.scan.tok_hash
-            key = bytes(np.array(content_key(th), dtype=np.uint64))
-            out.append((sents, key, sampled(th, cfg.shingle, cfg.sample_rate)))
-        return out
+        if self._pool is None or len(texts) < 64:
+            return fingerprint_many(texts, cfg.shingle, cfg.sample_rate)
+        size = -(-len(texts) // self.workers)
+        parts = list(self._pool.map(
+            lambda chunk: fingerprint_many(chunk, cfg.shingle, cfg.sample_rate),
+            [texts[i:i + size] for i in range(0, len(texts), size)]))
+        offsets = [parts[0][3]]
+        for part in parts[1:]:
+            offsets.append(part[3][1:] + offsets[-1][-1])
+        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                np.concatenate([p[2] for p in parts]), np.concatenate(offsets))
 
     def _candidates(self, fps_of: dict[int, np.ndarray], first_doc: int) -> dict[int, list[int]]:
         """For each new doc, earlier docs sharing enough fingerprints, most shared first."""

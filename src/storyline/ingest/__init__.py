@@ -78,7 +78,7 @@ def _read_bytes(path: str, data: bytes, suffix: str, stem: str, then: Then | Non
         del text
         jobs = ((lines[i:i + _CHUNK_LINES], path, stem, i + 1, then)
                 for i in range(0, len(lines), _CHUNK_LINES))
-        for items in pool.get().map(_jsonl_chunk, jobs):
+        for items in pool.get(then).map(_jsonl_chunk, jobs):
             for item in items:
                 yield Article(*item) if isinstance(item, tuple) else item
         return
@@ -93,8 +93,12 @@ class _Pool:
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
 
-    def get(self) -> ProcessPoolExecutor:
+    def get(self, then: Then | None = None) -> ProcessPoolExecutor:
         if self._executor is None:
+            if then is not None:
+                # run it once here, so that forked workers inherit what it loads on first
+                # use (compiled kernels take half a second to load per process)
+                then(Article(id="warm-up", text="Warm up. A text."))
             # fork shares the loaded modules at no cost; it is only safe without threads
             method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
             self._executor = ProcessPoolExecutor(self.workers,

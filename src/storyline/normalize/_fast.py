@@ -94,11 +94,11 @@ def _tidy(codes: NDArray[np.uint32]) -> NDArray[np.uint32]:
 
 
 def _codes(text: str) -> NDArray[np.uint32]:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _text(codes: NDArray[np.uint32]) -> str:
-    return codes.tobytes().decode("utf-32-le")
+    return codes.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def _table(mapping: dict[int, str | None]) -> tuple[NDArray[np.uint32], NDArray[np.int64]]:
