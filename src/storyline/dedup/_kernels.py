@@ -627,7 +627,11 @@ def align_arrays(a_hash: NDArray[np.uint64], ka: NDArray[np.uint64], oa: NDArray
 def shared_counts(keys_a: NDArray[np.uint32], docs_a: NDArray[np.int64],
                   keys_b: NDArray[np.uint32], docs_b: NDArray[np.int64]) -> tuple[
                       NDArray[np.int64], NDArray[np.int64]]:
-    """All (doc_a, doc_b) pairs sharing a key, one entry per shared key; both sorted by key."""
+    """All (doc_a, doc_b) pairs sharing a key, one entry per shared key; both sorted by key.
+
+    Each key of A (a batch) is found in B (a run of the index) by binary search, so
+    the cost follows the batch, not the size of the index.
+    """
     out_a = np.empty(16, np.int64)
     out_b = np.empty(16, np.int64)
     n = 0
@@ -635,8 +639,8 @@ def shared_counts(keys_a: NDArray[np.uint32], docs_a: NDArray[np.int64],
     nb_ = len(keys_b)
     for i in range(len(keys_a)):
         k = keys_a[i]
-        while j < nb_ and keys_b[j] < k:
-            j += 1
+        if i == 0 or k != keys_a[i - 1]:
+            j = j + np.searchsorted(keys_b[j:], k)
         x = j
         while x < nb_ and keys_b[x] == k:
             if n == len(out_a):

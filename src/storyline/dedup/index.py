@@ -13,6 +13,7 @@ import math
 import os
 import shutil
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -81,7 +82,7 @@ class DedupIndex:
         self._exact: dict[bytes, int] = {}
         self._postings = Postings()
         self.matches: list[Match] = []
-        self._sentence_cache: dict[int, Sentences] = {}
+        self._sentence_cache: OrderedDict[int, Sentences] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -241,7 +242,9 @@ class DedupIndex:
 
     def _cache(self, doc: int, sents: Sentences) -> None:
         if len(self._sentence_cache) >= _SENTENCE_CACHE:
-            self._sentence_cache.pop(next(iter(self._sentence_cache)))
+            # popitem, not pop(next(iter(dict))): a plain dict emptied from the front
+            # scans its deleted slots on every call
+            self._sentence_cache.popitem(last=False)
         self._sentence_cache[doc] = sents
 
     def _sentences(self, doc: int) -> Sentences:
