@@ -40,7 +40,7 @@ class DedupConfig:
     shingle: int = 5
     sample_rate: int = 8
     min_shared: int = 2
-    min_shared_fraction: float = 0.06  # of the smaller text's fingerprints (stock phrases recur)
+    min_shared_fraction: float = 0.10  # of the smaller text's fingerprints (see docs/dedup.md)
     max_candidates: int = 30
     align: AlignConfig = field(default_factory=AlignConfig)
 
