@@ -83,6 +83,7 @@ class DedupIndex:
         self._postings = Postings()
         self.matches: list[Match] = []
         self._sentence_cache: OrderedDict[int, Sentences] = OrderedDict()
+        self._batch_sentences: dict[int, Sentences] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -152,13 +153,40 @@ class DedupIndex:
             self._nfp.append(len(fps))
             fps_of[doc] = fps
         candidates = self._candidates(fps_of, first_doc)
+        self._batch_sentences = self._analyse(candidates)
         for doc in sorted(fps_of):
             n = doc - first_doc
             found[n].extend(self._verify(batch[n], doc, candidates.get(doc, [])))
             self._postings.add(doc, fps_of[doc])
+        self._batch_sentences = {}
         for matches in found:
             self.matches.extend(matches)
         return found
+
+    def _analyse(self, candidates: dict[int, list[int]]) -> dict[int, Sentences]:
+        """Sentences and alignment features of every text the batch's checks will need.
+
+        Cut beforehand, in threads (the kernels release the GIL), rather than one by
+        one as the checks, which must run in order, reach them.
+        """
+        wanted = sorted({d for doc, cands in candidates.items() if cands
+                         for d in (doc, *cands)} - self._sentence_cache.keys())
+        min_tokens = self.config.align.sentence_min_tokens
+
+        def work(docs: list[int]) -> list[Sentences]:
+            out = []
+            for d in docs:
+                sents = Sentences.of(self.texts[d])
+                sents.features(min_tokens)
+                out.append(sents)
+            return out
+
+        if self._pool is None or len(wanted) < 16:
+            return dict(zip(wanted, work(wanted), strict=True))
+        size = -(-len(wanted) // (2 * self.workers))
+        chunks = [wanted[i:i + size] for i in range(0, len(wanted), size)]
+        done = [s for part in self._pool.map(work, chunks) for s in part]
+        return dict(zip(wanted, done, strict=True))
 
     def _fingerprints(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                        np.ndarray]:
@@ -251,7 +279,7 @@ class DedupIndex:
         """Sentence features of an indexed text; recent ones cached (copies cluster in time)."""
         cached = self._sentence_cache.get(doc)
         if cached is None:
-            cached = Sentences.of(self.texts[doc])
+            cached = self._batch_sentences.get(doc) or Sentences.of(self.texts[doc])
             self._cache(doc, cached)
         return cached
 
