@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from click.testing import CliRunner
 
@@ -122,3 +123,23 @@ def test_a_broken_config_file_is_a_clear_error(tmp_path):
     config.write_text("[serve\ntoken = ")
     result = CliRunner().invoke(cli, ["--config", str(config), "serve"])
     assert result.exit_code != 0 and "bad.toml: unreadable config" in result.output
+
+
+def test_workers_do_not_change_the_output(gm_psa, monkeypatch):
+    monkeypatch.delenv("STORYLINE_WORKERS", raising=False)
+    outputs = {n: _run("dedup", "sample/articles", str(gm_psa), "--quiet", "--workers", n).stdout
+               for n in ("1", "3")}
+    assert outputs["1"] == outputs["3"] and outputs["1"].count("\n") == 25
+
+
+def test_a_bad_workers_setting_is_a_clear_error(gm_psa, monkeypatch):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "STORYLINE_WORKERS": "many"}
+    done = subprocess.run([sys.executable, "-m", "storyline", "dedup", str(gm_psa), "--quiet"],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 1
+    assert "storyline: error: STORYLINE_WORKERS='many'" in done.stderr
+    bad = CliRunner().invoke(cli, ["dedup", str(gm_psa), "--workers", "0"])
+    assert bad.exit_code == 2 and "--workers" in bad.output

@@ -7,6 +7,7 @@ progress and the closing summary go to stderr.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -88,8 +89,13 @@ def _common(func: F) -> F:
     @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no closing summary.")
     @click.option("--strict", is_flag=True,
                   help="Exit with status 2 when any input was bad (the rest is still output).")
+    @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+                  help="Processes/threads to use (default: one per core, at most 4; also "
+                       "STORYLINE_WORKERS). The output does not depend on it.")
     @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, workers: int | None = None, **kwargs: Any) -> Any:
+        if workers is not None:
+            os.environ["STORYLINE_WORKERS"] = str(workers)
         return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -7,12 +7,12 @@ CLI run exactly the same code.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ._parallel import default_workers
 from .brief import brief as _brief
 from .cluster import cluster as _cluster
 from .dedup import dedup as _dedup
@@ -35,12 +35,13 @@ def read(
     """Read and normalize articles from files, folders or ``-`` (stdin JSONL).
 
     Large JSON Lines inputs are read and normalized by ``workers`` processes
-    (default: one per core, at most 4); the result does not depend on it.
+    (default: one per core, at most 4, or ``STORYLINE_WORKERS``); the result does not
+    depend on it.
     """
     if isinstance(inputs, str | Path):
         inputs = [inputs]
     if workers is None:
-        workers = min(4, os.cpu_count() or 1)
+        workers = default_workers()
     return read_articles(inputs, report=report, strict=strict, on_problem=on_problem,
                          then=normalize_article, workers=workers)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._parallel import default_workers
 from ..errors import StorylineError
 from ..model import Article, DedupRecord, Passage, Relation
 from ._align import AlignConfig, Sentences, align, classify
@@ -70,7 +71,7 @@ class DedupIndex:
     def __init__(self, config: DedupConfig | None = None, store: TextStore | None = None,
                  workers: int | None = None) -> None:
         self.config = config or DedupConfig()
-        self.workers = max(1, workers if workers is not None else min(4, os.cpu_count() or 1))
+        self.workers = max(1, workers if workers is not None else default_workers())
         self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
         self.texts: TextStore = store if store is not None else {}
         self.ids: list[str] = []
