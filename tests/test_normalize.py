@@ -451,3 +451,12 @@ def test_compiled_passes_give_the_regex_output(sample_articles):
             texts += [json.loads(line)["text"] for line in fh]
     for text in texts:
         assert clean_text(text) == _reference_clean_text(text), text[:80]
+
+
+def test_a_lean_read_drops_only_the_originals(tmp_path):
+    import storyline
+
+    full = storyline.read("sample/articles")
+    lean = storyline.pipeline.read("sample/articles", originals=False)
+    assert [(a.id, a.text, a.title) for a in full] == [(a.id, a.text, a.title) for a in lean]
+    assert all(a.original_text for a in full) and not any(a.original_text for a in lean)

@@ -53,9 +53,9 @@ class _Run:
         self.shown += 1
         _err(f"storyline: {p.severity}: {p}")
 
-    def read(self, inputs: Iterable[str]) -> list[Article]:
-        articles = pipeline.read(list(inputs), report=self.report, on_problem=self.problem)
-        return articles
+    def read(self, inputs: Iterable[str], *, originals: bool = True) -> list[Article]:
+        return pipeline.read(list(inputs), report=self.report, on_problem=self.problem,
+                             originals=originals)
 
     def summary(self, articles: int, extra: str = "") -> None:
         errors = len(self.report.errors)
@@ -212,7 +212,7 @@ def dedup(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str,
     from .dedup import dedup as run_dedup
 
     run = _Run(quiet, strict)
-    articles = run.read(inputs)
+    articles = run.read(inputs, originals=False)
     if explain:
         _explain(articles, *explain)
         return
@@ -277,7 +277,7 @@ def cluster(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str) -> Non
     from .dedup import dedup as run_dedup
 
     run = _Run(quiet, strict)
-    articles = run.read(inputs)
+    articles = run.read(inputs, originals=False)
     with run.progress("dedup", len(articles)) as bar:
         records = run_dedup(articles, progress=bar)
     with run.progress("cluster", len(articles)) as bar:

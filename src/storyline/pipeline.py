@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +32,23 @@ def read(
     report: IngestReport | None = None,
     on_problem: Callable[[InputProblem], None] | None = None,
     workers: int | None = None,
+    originals: bool = True,
 ) -> list[Article]:
     """Read and normalize articles from files, folders or ``-`` (stdin JSONL).
 
     Large JSON Lines inputs are read and normalized by ``workers`` processes
     (default: one per core, at most 4, or ``STORYLINE_WORKERS``); the result does not
-    depend on it.
+    depend on it. ``originals=False`` drops the texts as received (see
+    :func:`storyline.normalize.normalize_article`).
     """
     if isinstance(inputs, str | Path):
         inputs = [inputs]
     if workers is None:
         workers = default_workers()
     return read_articles(inputs, report=report, strict=strict, on_problem=on_problem,
-                         then=normalize_article, workers=workers)
+                         then=normalize_article if originals
+                         else partial(normalize_article, keep_original=False),
+                         workers=workers)
 
 
 def dedup(articles: Iterable[Article], **kwargs: object) -> list[DedupRecord]:

@@ -11,8 +11,9 @@ import multiprocessing
 import os
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -78,12 +79,25 @@ def _read_bytes(path: str, data: bytes, suffix: str, stem: str, then: Then | Non
         del text
         jobs = ((lines[i:i + _CHUNK_LINES], path, stem, i + 1, then)
                 for i in range(0, len(lines), _CHUNK_LINES))
-        for items in pool.get(then).map(_jsonl_chunk, jobs):
+        for items in _bounded_map(pool.get(then), _jsonl_chunk, jobs, 2 * pool.workers):
             for item in items:
                 yield Article(*item) if isinstance(item, tuple) else item
         return
     for item in READERS[suffix](text, path, stem):
         yield then(item) if then is not None and isinstance(item, Article) else item
+
+
+def _bounded_map(executor: ProcessPoolExecutor, fn: Callable[[Any], Any], jobs: Iterator[Any],
+                 ahead: int) -> Iterator[Any]:
+    """executor.map, in order, with at most ``ahead`` jobs in flight (map submits them all
+    at once, which holds the whole input twice more in memory)."""
+    pending: deque[Future[Any]] = deque()
+    for job in jobs:
+        pending.append(executor.submit(fn, job))
+        if len(pending) >= ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 class _Pool:

@@ -13,11 +13,13 @@ __all__ = ["clean_text", "clean_title", "normalize", "normalize_article", "sente
            "split_sentences"]
 
 
-def normalize_article(article: Article) -> Article:
+def normalize_article(article: Article, *, keep_original: bool = True) -> Article:
     """Return a copy whose ``text`` and ``title`` are cleaned; originals are kept.
 
     Idempotent: an article that was normalized before is normalized from its
-    original text again, never from its already-cleaned text.
+    original text again, never from its already-cleaned text. With
+    ``keep_original=False`` the originals are dropped (a run that only dedups or
+    clusters never shows them, and they are half of what it holds in memory).
     """
     original_text = article.original_text or article.text
     original_title = article.original_title or article.title
@@ -25,8 +27,8 @@ def normalize_article(article: Article) -> Article:
         article,
         text=clean_text(original_text),
         title=clean_title(original_title),
-        original_text=original_text,
-        original_title=original_title,
+        original_text=original_text if keep_original else "",
+        original_title=original_title if keep_original else "",
     )
 
 
