@@ -86,3 +86,65 @@ def test_batched_add_equals_one_at_a_time(sample_articles, gm_psa_articles, work
     assert [(m.a, m.b, m.relation, round(m.score, 6), m.spans) for m in many.matches] == key
     assert list(one.records()) == list(many.records())
     many.close()
+
+
+def test_every_bmp_code_point_tokenizes_and_folds_as_python_does():
+    # (letters whose lower case is longer, such as "İ" -> "i̇", are left as they are)
+    chars = [chr(c) for c in range(0x10000)
+             if not 0xD800 <= c <= 0xDFFF and len(chr(c).lower()) == 1]
+    text = " ".join(f"x{ch}y" for ch in chars)
+    scan = Scan(text)
+    got = [text[s:e].lower() for s, e in zip(scan.tok_start, scan.tok_end, strict=True)]
+    assert got == tokens(text)
+    letters = "".join(ch for ch in chars if ch.isalnum())
+    assert content_key(Scan(letters).tok_hash) == content_key(Scan(letters.lower()).tok_hash)
+    assert content_key(Scan("ŁÓDŹ ŻYCIE").tok_hash) == content_key(Scan("łódź życie").tok_hash)
+
+
+def test_unicode_white_space_and_paragraph_breaks_split_as_python_does():
+    for text in ["He left.\u2028The end came.", "He left.\x85The end came.",
+                 "One thing.\r\n\r\nTwo things.", "One.\n \nTwo.", "One.\n.\nTwo."]:
+        assert [tuple(s) for s in Scan(text).sent_span.tolist()] == sentence_spans(text)
+
+
+def test_a_repeated_id_is_indexed_once(sample_articles):
+    a = sample_articles[0]
+    records = storyline.dedup([a, replace(a, text=a.text + " More.")])
+    assert [r.id for r in records] == [a.id, a.id]
+
+
+def test_the_text_store_is_only_read_from_the_calling_thread(sample_articles):
+    import threading
+    from collections import UserDict
+
+    main = threading.get_ident()
+
+    class OneThreadStore(UserDict):  # like an SQLite-backed store
+        def __getitem__(self, key):
+            assert threading.get_ident() == main, "store read from a worker thread"
+            return super().__getitem__(key)
+
+    articles = stream_order(list(sample_articles))
+    articles += [replace(a, id=a.id + "-again", text=a.text + " Again.") for a in articles]
+    index = DedupIndex(store=OneThreadStore(), workers=2)
+    index.add_many(articles)
+    assert len(index.matches) >= len(sample_articles)
+    index.close()
+
+
+def test_adding_one_at_a_time_does_not_make_a_run_per_article(sample_articles):
+    index = DedupIndex(workers=1)
+    for a in sample_articles:
+        index.add(a)
+    assert len(index._postings._runs) <= 1
+
+
+def test_an_old_index_format_says_how_to_rebuild(tmp_path, sample_articles):
+    index = DedupIndex(workers=1)
+    index.add_many(list(sample_articles)[:3])
+    index.save(tmp_path / "idx")
+    meta = json.loads((tmp_path / "idx" / "meta.json").read_text())
+    meta["format"] = 1
+    (tmp_path / "idx" / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(storyline.StorylineError, match="delete the folder and run again"):
+        DedupIndex.load(tmp_path / "idx")

@@ -642,3 +642,13 @@ def test_parallel_read_of_a_large_jsonl_equals_the_serial_read(tmp_path, sample_
     assert serial_problems == parallel_problems and any("broken JSON" in p
                                                         for p in serial_problems)
     assert serial[0].text != serial[0].original_text or "\n\n" in serial[0].text  # normalized
+
+
+def test_a_then_that_cannot_be_pickled_reads_serially(tmp_path, sample_articles):
+    from storyline.ingest import PARALLEL_MIN_BYTES
+
+    line = json.dumps({"text": sample_articles[0].original_text})
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join([line] * (PARALLEL_MIN_BYTES // len(line) + 10)), encoding="utf-8")
+    arts = read_articles([path], then=lambda a: a, workers=2)  # a lambda cannot be pickled
+    assert len(arts) > 100

@@ -460,3 +460,10 @@ def test_a_lean_read_drops_only_the_originals(tmp_path):
     lean = storyline.pipeline.read("sample/articles", originals=False)
     assert [(a.id, a.text, a.title) for a in full] == [(a.id, a.text, a.title) for a in lean]
     assert all(a.original_text for a in full) and not any(a.original_text for a in lean)
+
+
+def test_a_deleted_character_between_cr_and_lf_is_one_line_break():
+    from storyline.normalize import clean_text
+
+    text = "First line of text\r\u200b\nsecond line here\nThird line."
+    assert clean_text(text) == _reference_clean_text(text)

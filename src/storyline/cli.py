@@ -223,6 +223,7 @@ def dedup(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str,
         records = run_dedup(articles, index=index, progress=bar, passages=passages)
     if index is not None and index_dir is not None:
         index.save(index_dir)
+        index.close()
     rows = [r.to_dict(explain=passages) for r in records]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -240,7 +241,7 @@ def _explain(articles: list[Article], a_id: str, b_id: str) -> None:
         if wanted not in by_id:
             raise click.BadParameter(f"no article with id {wanted!r} in the input",
                                      param_hint="--explain")
-    index = DedupIndex()
+    index = DedupIndex(workers=1)
     index.add(by_id[a_id])
     index.add(by_id[b_id])
     relation, score, passages = index.compare(a_id, b_id)

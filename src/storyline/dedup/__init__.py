@@ -56,7 +56,12 @@ def dedup(
     batch = list(articles)
     own = index is None
     index = index if index is not None else DedupIndex(config)
-    ordered = [a for a in stream_order(batch) if a.id not in index]
+    ordered: list[Article] = []
+    seen: set[str] = set()
+    for a in stream_order(batch):
+        if a.id not in index and a.id not in seen:  # a repeated id is indexed once
+            seen.add(a.id)
+            ordered.append(a)
     step = 2048
     for start in range(0, len(ordered), step):
         index.add_many(ordered[start:start + step])

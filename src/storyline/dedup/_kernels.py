@@ -30,49 +30,48 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
-_ASCII_WORD = np.array([chr(c).isalnum() for c in range(128)], dtype=np.bool_)
+def _tables() -> tuple[NDArray[np.bool_], NDArray[np.uint32]]:
+    r"""Python's own answers for every code point of the Basic Multilingual Plane: is it a
+    letter or digit (what ``[^\W_]`` matches), and its lower case (where that is one
+    character). Kernels look them up, so their tokens are those of the token regex
+    (except around the few letters whose lower case is longer, such as "İ")."""
+    word = np.zeros(0x10000, dtype=np.bool_)
+    lower = np.arange(0x10000, dtype=np.uint32)
+    for c in range(0x10000):
+        ch = chr(c)
+        if ch.isalnum():
+            word[c] = True
+            low = ch.lower()
+            if len(low) == 1:
+                lower[c] = ord(low)
+    return word, lower
 
 
-@nb.njit(cache=True, nogil=True)
-def _is_wide_word(c: int) -> bool:
-    if c < 0xC0:
-        return (c == 0xAA or c == 0xB2 or c == 0xB3 or c == 0xB5 or c == 0xB9 or c == 0xBA
-                or 0xBC <= c <= 0xBE)
-    if c == 0xD7 or c == 0xF7:
-        return False
-    if 0x2000 <= c <= 0x2BFF or 0x3000 <= c <= 0x303F or 0xD800 <= c <= 0xDFFF:
-        return False
-    if 0xFE30 <= c <= 0xFE4F or 0xFF00 <= c <= 0xFF0F or 0xFF1A <= c <= 0xFF20:
-        return False
-    return not (0xFF3B <= c <= 0xFF40 or 0xFF5B <= c <= 0xFF65 or 0x1F000 <= c <= 0x1FAFF)
+_WORD, _LOWER = _tables()
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
 def _is_word(c: int) -> bool:
-    """A letter or digit of any script (a table for ASCII: most text is ASCII)."""
-    if c < 128:
-        return bool(_ASCII_WORD[c])
-    return _is_wide_word(c)
+    """A letter or digit of any script (beyond the BMP: anything but symbols and emoji)."""
+    if c < 0x10000:
+        return bool(_WORD[c])
+    return not (0x1F000 <= c <= 0x1FAFF or c >= 0x10FFFE or 0xE0000 <= c <= 0xE007F)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
 def _lower(c: int) -> int:
-    if 65 <= c <= 90:
-        return c + 32
-    if c < 0xC0:
-        return c
-    if (0xC0 <= c <= 0xDE and c != 0xD7) or 0x391 <= c <= 0x3AB or 0x410 <= c <= 0x42F:
-        return c + 32
-    if 0x400 <= c <= 0x40F:
-        return c + 80
-    if 0x100 <= c <= 0x17F and c % 2 == 0:
-        return c + 1
-    return c
+    if c < 0x10000:
+        return int(_LOWER[c])
+    return int(c)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
 def _space(c: int) -> bool:
-    return c == 32 or 9 <= c <= 13 or c == 0xA0
+    """str.isspace()."""
+    if c < 128:
+        return c == 32 or 9 <= c <= 13 or 28 <= c <= 31
+    return (c == 0x85 or c == 0xA0 or c == 0x1680 or 0x2000 <= c <= 0x200A or c == 0x2028
+            or c == 0x2029 or c == 0x202F or c == 0x205F or c == 0x3000)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -251,12 +250,14 @@ def _scan(codes: NDArray[np.uint32], abbrev: NDArray[np.uint64],
                 cand = t < n and (_upper(codes[t]) or 48 <= codes[t] <= 57)
             if cand:
                 # a paragraph break inside the white space ends the sentence there anyway
-                brk = False
+                brk = False  # a paragraph break: newline, spaces or tabs, newline
                 for k in range(e, r):
                     if codes[k] == 10:
-                        for k2 in range(k + 1, r):
-                            if codes[k2] == 10:
-                                brk = True
+                        k2 = k + 1
+                        while k2 < r and (codes[k2] == 32 or codes[k2] == 9):
+                            k2 += 1
+                        if k2 < r and codes[k2] == 10:
+                            brk = True
                 if not brk and _is_boundary(codes, p, e, abbrev, lower_abbrev, final_abbrev,
                                             openers):
                     a = sent_from

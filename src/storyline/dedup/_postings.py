@@ -54,9 +54,15 @@ class Postings:
             self._runs.append((keys[order], docs[order]))
 
     def runs(self) -> list[tuple[NDArray[np.uint32], NDArray[np.uint32]]]:
-        """The sorted (keys, docs) runs, the buffer flushed into one first."""
-        self._flush()
-        return self._runs
+        """Every posting as sorted (keys, docs) runs: the merged runs, then the buffer
+        sorted on the fly (not flushed: adding one article at a time would otherwise
+        make a run per article)."""
+        if not self._buf_len:
+            return list(self._runs)
+        keys = np.concatenate(self._buf_keys)
+        docs = np.concatenate(self._buf_docs)
+        order = np.argsort(keys, kind="stable")
+        return [*self._runs, (keys[order], docs[order])]
 
     def lookup(self, keys: NDArray[np.uint32]) -> NDArray[np.uint32]:
         """Document numbers holding any of ``keys``, one entry per (key, doc) hit."""

@@ -31,7 +31,7 @@ from ._postings import Postings
 __all__ = ["DedupConfig", "DedupIndex", "Match", "TextStore"]
 
 TextStore = MutableMapping[int, str]
-_FORMAT = 2  # 2: fingerprints and content keys from the compiled scan
+_FORMAT = 3  # 2: fingerprints from the compiled scan; 3: Unicode case folding
 _SENTENCE_CACHE = 1024  # each entry holds a text's token arrays (~20 bytes per token)
 _BATCH = 512  # articles whose candidates are looked up together
 
@@ -173,19 +173,22 @@ class DedupIndex:
         wanted = sorted({d for doc, cands in candidates.items() if cands
                          for d in (doc, *cands)} - self._sentence_cache.keys())
         min_tokens = self.config.align.sentence_min_tokens
+        # the text store is read here, in the calling thread: a store need not be
+        # thread-safe (an SQLite connection is not)
+        texts = [self.texts[d] for d in wanted]
 
-        def work(docs: list[int]) -> list[Sentences]:
+        def work(chunk: list[str]) -> list[Sentences]:
             out = []
-            for d in docs:
-                sents = Sentences.of(self.texts[d])
+            for text in chunk:
+                sents = Sentences.of(text)
                 sents.features(min_tokens)
                 out.append(sents)
             return out
 
         if self._pool is None or len(wanted) < 16:
-            return dict(zip(wanted, work(wanted), strict=True))
-        size = -(-len(wanted) // (2 * self.workers))
-        chunks = [wanted[i:i + size] for i in range(0, len(wanted), size)]
+            return dict(zip(wanted, work(texts), strict=True))
+        size = -(-len(texts) // (2 * self.workers))
+        chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
         done = [s for part in self._pool.map(work, chunks) for s in part]
         return dict(zip(wanted, done, strict=True))
 
@@ -411,7 +414,10 @@ class DedupIndex:
         except (OSError, ValueError) as exc:
             raise StorylineError(f"{path}: not a readable dedup index ({exc})") from exc
         if meta.get("format") != _FORMAT:
-            raise StorylineError(f"{path}: dedup index format {meta.get('format')} unsupported")
+            raise StorylineError(
+                f"{path}: dedup index format {meta.get('format')} is from another version of "
+                f"storyline (this one writes format {_FORMAT}); delete the folder and run "
+                "again to rebuild it")
         index = cls(config)
         index.ids = list(meta["ids"])
         index._doc_of = {i: n for n, i in enumerate(index.ids)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import sys
 import threading
 from collections import deque
@@ -74,7 +75,7 @@ def _read_bytes(path: str, data: bytes, suffix: str, stem: str, then: Then | Non
         yield InputProblem(path, str(exc))
         return
     big = len(data) >= PARALLEL_MIN_BYTES
-    if pool is not None and big and READERS[suffix] is READERS[".jsonl"]:
+    if pool is not None and big and READERS[suffix] is READERS[".jsonl"] and pool.usable(then):
         lines = text.split("\n")
         del text
         jobs = ((lines[i:i + _CHUNK_LINES], path, stem, i + 1, then)
@@ -107,16 +108,26 @@ class _Pool:
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
 
+    def usable(self, then: Then | None) -> bool:
+        """Whether worker processes can be used here: fork must be safe (no other
+        thread running; spawn would re-run the caller's script in every worker) and
+        ``then`` must travel to them (a lambda cannot)."""
+        if os.name != "posix" or threading.active_count() > 1:
+            return False
+        try:
+            pickle.dumps(then)
+        except Exception:  # pickling raises many types; any of them means "serial"
+            return False
+        return True
+
     def get(self, then: Then | None = None) -> ProcessPoolExecutor:
         if self._executor is None:
             if then is not None:
                 # run it once here, so that forked workers inherit what it loads on first
                 # use (compiled kernels take half a second to load per process)
                 then(Article(id="warm-up", text="Warm up. A text."))
-            # fork shares the loaded modules at no cost; it is only safe without threads
-            method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
             self._executor = ProcessPoolExecutor(self.workers,
-                                                 mp_context=multiprocessing.get_context(method))
+                                                 mp_context=multiprocessing.get_context("fork"))
         return self._executor
 
     def close(self) -> None:

@@ -18,6 +18,12 @@ __all__ = ["fold_and_collapse", "tidy_punctuation"]
 
 
 @nb.njit(cache=True, nogil=True)
+def _deleted(c: np.uint32, keys: NDArray[np.uint32], values: NDArray[np.int64]) -> bool:
+    k = np.searchsorted(keys, c)
+    return bool(k < len(keys) and keys[k] == c and values[k] < 0)
+
+
+@nb.njit(cache=True, nogil=True)
 def _fold_ws(codes: NDArray[np.uint32], keys: NDArray[np.uint32],
              values: NDArray[np.int64]) -> NDArray[np.uint32]:
     n = len(codes)
@@ -32,8 +38,11 @@ def _fold_ws(codes: NDArray[np.uint32], keys: NDArray[np.uint32],
                 c = values[k]
                 if c < 0:
                     continue  # deleted: soft hyphen, zero-width characters, BOM
-        elif c == 13:  # \r\n and \r become \n
-            if p + 1 < n and codes[p + 1] == 10:
+        elif c == 13:  # \r\n and \r become \n (characters deleted in between do not count)
+            q = p + 1
+            while q < n and codes[q] >= 128 and _deleted(codes[q], keys, values):
+                q += 1
+            if q < n and codes[q] == 10:
                 continue
             c = 10
         if c == 32 or c == 9 or c == 11 or c == 12:
