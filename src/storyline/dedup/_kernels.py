@@ -172,6 +172,21 @@ def _is_boundary(codes: NDArray[np.uint32], start: int, end: int, abbrev: NDArra
     return True
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _emit(codes: NDArray[np.uint32], a: int, b: int, sent_span: NDArray[np.int32],
+          ns: int) -> int:
+    """Record the sentence codes[a:b] without its surrounding white space; the new count."""
+    while a < b and _space(codes[a]):
+        a += 1
+    while b > a and _space(codes[b - 1]):
+        b -= 1
+    if b > a:
+        sent_span[2 * ns] = a
+        sent_span[2 * ns + 1] = b
+        ns += 1
+    return ns
+
+
 @nb.njit(cache=True, nogil=True)
 def _scan(codes: NDArray[np.uint32], abbrev: NDArray[np.uint64],
           lower_abbrev: NDArray[np.uint64], final_abbrev: NDArray[np.uint64],
@@ -216,16 +231,7 @@ def _scan(codes: NDArray[np.uint32], abbrev: NDArray[np.uint64],
             while q < n and (codes[q] == 32 or codes[q] == 9):
                 q += 1
             if q < n and codes[q] == 10:
-                a = sent_from
-                b = p
-                while a < b and _space(codes[a]):
-                    a += 1
-                while b > a and _space(codes[b - 1]):
-                    b -= 1
-                if b > a:
-                    sent_span[2 * ns] = a
-                    sent_span[2 * ns + 1] = b
-                    ns += 1
+                ns = _emit(codes, sent_from, p, sent_span, ns)
                 sent_from = q + 1
                 p = q + 1
                 continue
@@ -260,13 +266,7 @@ def _scan(codes: NDArray[np.uint32], abbrev: NDArray[np.uint64],
                             brk = True
                 if not brk and _is_boundary(codes, p, e, abbrev, lower_abbrev, final_abbrev,
                                             openers):
-                    a = sent_from
-                    while a < e and _space(codes[a]):
-                        a += 1
-                    if e > a:
-                        sent_span[2 * ns] = a
-                        sent_span[2 * ns + 1] = e
-                        ns += 1
+                    ns = _emit(codes, sent_from, e, sent_span, ns)
                     sent_from = e
             # the closing marks are not words; quotes among them toggle the state
             for k in range(q, e):
@@ -275,16 +275,7 @@ def _scan(codes: NDArray[np.uint32], abbrev: NDArray[np.uint64],
             p = e
             continue
         p += 1
-    a = sent_from
-    b = n
-    while a < b and _space(codes[a]):
-        a += 1
-    while b > a and _space(codes[b - 1]):
-        b -= 1
-    if b > a:
-        sent_span[2 * ns] = a
-        sent_span[2 * ns + 1] = b
-        ns += 1
+    ns = _emit(codes, sent_from, n, sent_span, ns)
     return (tok_start[:nt].copy(), tok_end[:nt].copy(), tok_hash[:nt].copy(),
             tok_quoted[:nt].copy(), tok_sent[:nt].copy(), sent_span[: 2 * ns].copy())
 
