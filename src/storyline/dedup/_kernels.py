@@ -461,6 +461,18 @@ def sentence_features(th: NDArray[np.uint64], sent: NDArray[np.int32], quoted: N
     keys = np.empty(max(0, n - 1), np.uint64)
     owner = np.empty(max(0, n - 1), np.int32)
     nuniq = np.zeros(nsent, np.int64)
+    # a sentence's repeated bigrams are dropped with a small hash set (sorting each
+    # sentence cost more than everything else here); the stamp says which sentence
+    # a slot belongs to, so the set never needs clearing
+    longest = 1
+    for x in range(nsent):
+        longest = max(longest, ntok[x])
+    size = 16
+    while size < 2 * longest:
+        size *= 2
+    slot_key = np.empty(size, np.uint64)
+    slot_stamp = np.full(size, -1, np.int64)
+    smask = np.uint64(size - 1)
     m = 0
     t = 0
     while t < n:  # tokens come in sentence order: one run per sentence
@@ -469,16 +481,19 @@ def sentence_features(th: NDArray[np.uint64], sent: NDArray[np.int32], quoted: N
         while e < n and sent[e] == s:
             e += 1
         if e - t >= min_tokens:
-            for x in range(t, e - 1):
-                keys[m + x - t] = _mix(th[x] * _FNV_PRIME ^ th[x + 1])
-            seg = keys[m: m + e - t - 1]
-            seg.sort()
             u = 0
-            for x in range(len(seg)):
-                if x == 0 or seg[x] != seg[x - 1]:
-                    seg[u] = seg[x]
-                    owner[m + u] = s
-                    u += 1
+            for x in range(t, e - 1):
+                g = _mix(th[x] * _FNV_PRIME ^ th[x + 1])
+                slot = g & smask
+                while slot_stamp[slot] == s and slot_key[slot] != g:
+                    slot = (slot + np.uint64(1)) & smask
+                if slot_stamp[slot] == s:
+                    continue  # seen in this sentence
+                slot_stamp[slot] = s
+                slot_key[slot] = g
+                keys[m + u] = g
+                owner[m + u] = s
+                u += 1
             nuniq[s] = u
             m += u
         t = e
