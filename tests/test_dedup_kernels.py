@@ -148,3 +148,14 @@ def test_an_old_index_format_says_how_to_rebuild(tmp_path, sample_articles):
     (tmp_path / "idx" / "meta.json").write_text(json.dumps(meta))
     with pytest.raises(storyline.StorylineError, match="delete the folder and run again"):
         DedupIndex.load(tmp_path / "idx")
+
+
+def test_compare_calls_two_texts_with_the_same_tokens_exact():
+    from storyline.model import Article
+
+    index = DedupIndex(workers=1)
+    index.add_many([Article(id="a", text="The plant closed."),
+                    Article(id="b", text="THE PLANT, CLOSED"),
+                    Article(id="c", text="..."), Article(id="d", text="--")])
+    assert index.compare("b", "a")[0] == "exact"
+    assert index.compare("d", "c")[0] == "exact"  # no tokens on either side, as before

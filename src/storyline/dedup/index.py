@@ -310,7 +310,7 @@ class DedupIndex:
         a, b = self._sentences(da), self._sentences(db)
         al = align(a, b, self.config.align)
         shared = al.passages(a, b) if passages else []
-        if len(a.scan.tok_hash) and content_key(a.scan.tok_hash) == content_key(b.scan.tok_hash):
+        if content_key(a.scan.tok_hash) == content_key(b.scan.tok_hash):
             return "exact", 1.0, shared
         relation, score = classify(al, a, b, self.config.align)
         return relation, score, shared
