@@ -159,3 +159,32 @@ def test_compare_calls_two_texts_with_the_same_tokens_exact():
                     Article(id="c", text="..."), Article(id="d", text="--")])
     assert index.compare("b", "a")[0] == "exact"
     assert index.compare("d", "c")[0] == "exact"  # no tokens on either side, as before
+
+
+def test_a_batch_that_fails_half_way_leaves_the_index_as_it_was(sample_articles):
+    articles = stream_order(list(sample_articles))
+    first, rest = articles[:8], articles[8:]
+
+    class FailingStore(dict):
+        fail_at: int | None = None
+
+        def __setitem__(self, key, value):
+            if key == self.fail_at:
+                raise OSError("disk full")
+            super().__setitem__(key, value)
+
+    store = FailingStore()
+    index = DedupIndex(store=store, workers=1)
+    index.add_many(first)
+    before = (list(index.records()), list(index._parent), dict(index._exact), len(index._postings))
+    store.fail_at = len(first) + 5
+    with pytest.raises(OSError, match="disk full"):
+        index.add_many(rest)
+    after = (list(index.records()), list(index._parent), dict(index._exact), len(index._postings))
+    assert after == before and len(index) == len(first) and set(store) == set(range(len(first)))
+    store.fail_at = None
+    index.add_many(rest)  # the same batch goes in once the store works again
+    fresh = DedupIndex(workers=1)
+    fresh.add_many(first)
+    fresh.add_many(rest)
+    assert list(index.records()) == list(fresh.records())

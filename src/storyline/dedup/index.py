@@ -16,6 +16,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,6 +129,21 @@ class DedupIndex:
                 raise StorylineError(f"article {article.id!r} is already in the dedup index")
             seen.add(article.id)
         first_doc = len(self.ids)
+        parents = self._parent[:first_doc]  # unions may re-parent older roots: keep a copy
+        added_keys: list[bytes] = []
+        try:
+            found, fps_of = self._index_batch(batch, first_doc, added_keys)
+        except BaseException:
+            self._roll_back(batch, first_doc, parents, added_keys)
+            raise
+        for doc in sorted(fps_of):
+            self._postings.add(doc, fps_of[doc])
+        for matches in found:
+            self.matches.extend(matches)
+        return found
+
+    def _index_batch(self, batch: list[Article], first_doc: int, added_keys: list[bytes]
+                     ) -> tuple[list[list[Match]], dict[int, np.ndarray]]:
         found: list[list[Match]] = [[] for _ in batch]
         fps_of: dict[int, np.ndarray] = {}
         keys, ntok, fps_all, offsets = self._fingerprints([a.text for a in batch])
@@ -151,18 +167,37 @@ class DedupIndex:
                 continue
             if ntokens:
                 self._exact[key] = doc
+                added_keys.append(key)
             self._nfp.append(len(fps))
             fps_of[doc] = fps
         candidates = self._candidates(fps_of, first_doc)
         self._batch_sentences = self._analyse(candidates)
-        for doc in sorted(fps_of):
-            n = doc - first_doc
-            found[n].extend(self._verify(batch[n], doc, candidates.get(doc, [])))
-            self._postings.add(doc, fps_of[doc])
-        self._batch_sentences = {}
-        for matches in found:
-            self.matches.extend(matches)
-        return found
+        try:
+            for doc in sorted(fps_of):
+                n = doc - first_doc
+                found[n].extend(self._verify(batch[n], doc, candidates.get(doc, [])))
+        finally:
+            self._batch_sentences = {}
+        return found, fps_of
+
+    def _roll_back(self, batch: list[Article], first_doc: int, parents: array,
+                   added_keys: list[bytes]) -> None:
+        """Undo a batch that failed half-way (a text store that raised, an interrupt), so
+        that the index is as it was and the batch can be added again."""
+        for article in batch:
+            if self._doc_of.get(article.id, -1) >= first_doc:
+                del self._doc_of[article.id]
+        end = len(self.ids)
+        del self.ids[first_doc:]
+        for arr in (self._published, self._ntokens, self._nfp):
+            del arr[first_doc:]
+        self._parent = parents
+        for key in added_keys:
+            self._exact.pop(key, None)
+        for doc in range(first_doc, end):
+            self._sentence_cache.pop(doc, None)
+            with suppress(Exception):  # the store that failed may fail again: nothing to undo
+                self.texts.pop(doc, None)
 
     def _analyse(self, candidates: dict[int, list[int]]) -> dict[int, Sentences]:
         """Sentences and alignment features of every text the batch's checks will need.
