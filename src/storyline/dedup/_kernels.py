@@ -14,15 +14,16 @@ to the same spans).
 
 from __future__ import annotations
 
+from functools import cache
+
 import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
 from ..normalize import sentences as _rules
 
-__all__ = ["Scan", "align_arrays", "content_key", "fingerprint_many", "sampled", "scan",
-           "sentence_features",
-           "shared_counts", "shingle_hashes", "word_hash"]
+__all__ = ["Scan", "align_arrays", "content_key", "fingerprint_many", "sampled",
+           "sentence_features", "shared_counts", "shingle_hashes", "word_hash"]
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -295,10 +296,12 @@ def _hash_set(words: frozenset[str]) -> NDArray[np.uint64]:
     return np.array(sorted({word_hash(w) for w in words}), dtype=np.uint64)
 
 
-_ABBREV = _hash_set(_rules._ABBREVIATIONS)
-_LOWER_ABBREV = _hash_set(_rules._LOWERCASE_ABBREVIATIONS)
-_FINAL_ABBREV = _hash_set(_rules._SENTENCE_FINAL_ABBREVIATIONS)
-_OPENERS = _hash_set(_rules._OPENERS)
+@cache
+def _rule_sets() -> tuple[NDArray[np.uint64], ...]:
+    """The splitter's word sets as sorted hashes; built on first use, not at import
+    (hashing them loads a compiled function, which costs half a second)."""
+    return (_hash_set(_rules._ABBREVIATIONS), _hash_set(_rules._LOWERCASE_ABBREVIATIONS),
+            _hash_set(_rules._SENTENCE_FINAL_ABBREVIATIONS), _hash_set(_rules._OPENERS))
 
 
 class Scan:
@@ -309,20 +312,12 @@ class Scan:
     def __init__(self, text: str) -> None:
         codes = _codes(text)
         (self.tok_start, self.tok_end, self.tok_hash, self.tok_quoted, self.tok_sent,
-         spans) = _scan(codes, _ABBREV, _LOWER_ABBREV, _FINAL_ABBREV, _OPENERS)
+         spans) = _scan(codes, *_rule_sets())
         self.sent_span = spans.reshape(-1, 2)
 
     @property
     def ntokens(self) -> int:
         return len(self.tok_hash)
-
-    @property
-    def nbytes(self) -> int:
-        return sum(getattr(self, s).nbytes for s in self.__slots__)
-
-
-def scan(text: str) -> Scan:
-    return Scan(text)
 
 
 @nb.njit(cache=True, nogil=True)

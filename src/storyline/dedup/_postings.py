@@ -64,26 +64,6 @@ class Postings:
         order = np.argsort(keys, kind="stable")
         return [*self._runs, (keys[order], docs[order])]
 
-    def lookup(self, keys: NDArray[np.uint32]) -> NDArray[np.uint32]:
-        """Document numbers holding any of ``keys``, one entry per (key, doc) hit."""
-        hits: list[NDArray[np.uint32]] = []
-        for run_keys, run_docs in self._runs:
-            lo = np.searchsorted(run_keys, keys, side="left")
-            hi = np.searchsorted(run_keys, keys, side="right")
-            counts = hi - lo
-            total = int(counts.sum())
-            if total:
-                starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
-                idx = starts + np.arange(total)
-                hits.append(run_docs[idx])
-        if self._buf_len:
-            bk = np.concatenate(self._buf_keys)
-            bd = np.concatenate(self._buf_docs)
-            hits.append(bd[np.isin(bk, keys)])
-        if not hits:
-            return np.zeros(0, dtype=np.uint32)
-        return np.concatenate(hits)
-
     def arrays(self) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
         """Everything as one (keys, docs) pair, for saving."""
         self._flush()

@@ -14,7 +14,7 @@ import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["fold_and_collapse", "tidy_punctuation"]
+__all__ = ["FoldTable", "fold_and_collapse", "fold_table", "tidy_punctuation"]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -110,21 +110,22 @@ def _text(codes: NDArray[np.uint32]) -> str:
     return codes.tobytes().decode("utf-32-le", "surrogatepass")
 
 
-def _table(mapping: dict[int, str | None]) -> tuple[NDArray[np.uint32], NDArray[np.int64]]:
+FoldTable = tuple[NDArray[np.uint32], NDArray[np.int64]]
+
+
+def fold_table(mapping: dict[int, str | None]) -> FoldTable:
+    """A str.translate mapping (one character or None each) as the kernel's sorted table."""
     items = sorted((k, ord(v) if v else -1) for k, v in mapping.items() if k >= 128)
     return (np.array([k for k, _ in items], dtype=np.uint32),
             np.array([v for _, v in items], dtype=np.int64))
 
 
-def fold_and_collapse(text: str, mapping: dict[int, str | None]) -> str:
-    """Fold characters by ``mapping`` (None deletes), newlines to \\n, runs of spaces to one."""
-    keys, values = _TABLES.get(id(mapping)) or _TABLES.setdefault(id(mapping), _table(mapping))
-    return _text(_fold_ws(_codes(text), keys, values))
+def fold_and_collapse(text: str, table: FoldTable) -> str:
+    """Fold characters by ``table`` (see fold_table), newlines to \\n, runs of spaces to one."""
+    return _text(_fold_ws(_codes(text), *table))
 
 
 def tidy_punctuation(text: str) -> str:
     """Drop spaces before , . ; : ! ? ) and put back the space in glued sentences."""
     return _text(_tidy(_codes(text)))
 
-
-_TABLES: dict[int, tuple[NDArray[np.uint32], NDArray[np.int64]]] = {}

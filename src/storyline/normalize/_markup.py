@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ._fast import fold_and_collapse, tidy_punctuation
+from ._fast import fold_and_collapse, fold_table, tidy_punctuation
 
 __all__ = ["clean_text", "clean_title"]
 
@@ -83,6 +83,7 @@ _WS = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")
 
 
 _FOLD_PAIRS = [(chr(c), v or "") for c, v in _QUOTES.items()]
+_FOLD_TABLE = fold_table(_QUOTES)
 
 
 def _fold(text: str) -> str:
@@ -132,7 +133,7 @@ def clean_text(text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
     # _fold and _WS in one compiled pass (tickers swallow the white space before them,
     # so collapsing it first changes nothing)
-    text = fold_and_collapse(text, _QUOTES)
+    text = fold_and_collapse(text, _FOLD_TABLE)
     if "(>>" in text:
         text = _TICKER_PAREN.sub("", text)
     if "<" in text:
