@@ -79,19 +79,28 @@ class Alignment:
     mean_ratio: float = 0.0
     _arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    def spans(self, a: Sentences, b: Sentences) -> list[tuple[int, int, int, int, float]]:
-        """The aligned sentences as (a_start, a_end, b_start, b_end, similarity)."""
+    def span_rows(self, a: Sentences, b: Sentences) -> np.ndarray:
+        """The aligned sentences as rows (a_start, a_end, b_start, b_end, similarity)."""
         if self._arrays is None:
-            return []
+            return np.zeros((0, 5), dtype=np.float64)
         pi, pj, ratios = self._arrays
         rows = np.empty((len(pi), 5), dtype=np.float64)
         rows[:, 0:2] = a.scan.sent_span[pi]
         rows[:, 2:4] = b.scan.sent_span[pj]
         rows[:, 4] = np.round(ratios, 3)
-        return [(int(r[0]), int(r[1]), int(r[2]), int(r[3]), r[4]) for r in rows.tolist()]
+        return rows
+
+    def spans(self, a: Sentences, b: Sentences) -> list[tuple[int, int, int, int, float]]:
+        """The aligned sentences as (a_start, a_end, b_start, b_end, similarity)."""
+        return span_tuples(self.span_rows(a, b))
 
     def passages(self, a: Sentences, b: Sentences) -> list[Passage]:
         return [Passage(*s) for s in self.spans(a, b)]
+
+
+def span_tuples(rows: np.ndarray) -> list[tuple[int, int, int, int, float]]:
+    """Rows of :meth:`Alignment.span_rows` as tuples of four ints and a float."""
+    return [(int(r[0]), int(r[1]), int(r[2]), int(r[3]), r[4]) for r in rows.tolist()]
 
 
 def align(a: Sentences, b: Sentences, config: AlignConfig = AlignConfig()) -> Alignment:

@@ -14,8 +14,8 @@ import os
 import shutil
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterator, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, MutableMapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +25,11 @@ import numpy as np
 from .._parallel import default_workers
 from ..errors import StorylineError
 from ..model import Article, DedupRecord, Passage, Relation
-from ._align import AlignConfig, Sentences, align, classify
+from ._align import AlignConfig, Sentences, align, classify, span_tuples
 from ._kernels import content_key, fingerprint_many, shared_counts
 from ._postings import Postings
 
-__all__ = ["DedupConfig", "DedupIndex", "Match", "TextStore"]
+__all__ = ["DedupConfig", "DedupIndex", "Match", "Prepared", "TextStore", "prepare"]
 
 TextStore = MutableMapping[int, str]
 _FORMAT = 3  # 2: fingerprints from the compiled scan; 3: Unicode case folding
@@ -51,19 +51,85 @@ class DedupConfig:
 class Match:
     """An edge: article ``a`` (newer in the stream) relates to ``b`` (already indexed).
 
-    Shared passages are kept as plain tuples (a_start, a_end, b_start, b_end,
-    similarity): most are never looked at, and a Passage object costs ten times more.
+    Shared passages are kept as one float array of rows (a_start, a_end, b_start,
+    b_end, similarity) and made tuples only when looked at: most never are, and
+    tuples, let alone Passage objects, cost ten times more to make and to keep.
     """
 
     a: str
     b: str
     relation: Relation
     score: float
-    spans: list[tuple[int, int, int, int, float]] = field(default_factory=list)
+    rows: np.ndarray | list[tuple[int, int, int, int, float]] = field(default_factory=list)
+
+    @property
+    def spans(self) -> list[tuple[int, int, int, int, float]]:
+        return span_tuples(self.rows) if isinstance(self.rows, np.ndarray) else self.rows
 
     @property
     def passages(self) -> list[Passage]:
         return [Passage(*s) for s in self.spans]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What the index needs of a batch of articles besides their texts, in plain arrays.
+
+    Computed apart from the index (:func:`prepare`), so that reader processes can
+    fingerprint the texts they have just cleaned and send back a few arrays instead
+    of the articles. Article ``i``'s fingerprints are ``fps[offsets[i]:offsets[i + 1]]``.
+    """
+
+    ids: list[str]
+    published: np.ndarray  # epoch seconds, NaN when unknown
+    keys: np.ndarray  # content keys, (n, 2) uint64
+    ntokens: np.ndarray
+    fps: np.ndarray
+    offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, part: slice) -> Prepared:
+        start, stop, _ = part.indices(len(self.ids))
+        lo, hi = int(self.offsets[start]), int(self.offsets[stop])
+        return Prepared(self.ids[start:stop], self.published[start:stop],
+                        self.keys[start:stop], self.ntokens[start:stop], self.fps[lo:hi],
+                        self.offsets[start:stop + 1] - lo)
+
+    @classmethod
+    def concat(cls, parts: Sequence[Prepared]) -> Prepared:
+        offsets = [np.zeros(1, dtype=np.int64)]
+        base = 0
+        for part in parts:
+            offsets.append(part.offsets[1:] + base)
+            base += int(part.offsets[-1])
+        return cls([i for part in parts for i in part.ids],
+                   np.concatenate([p.published for p in parts] or [np.zeros(0)]),
+                   np.concatenate([p.keys for p in parts]
+                                  or [np.zeros((0, 2), dtype=np.uint64)]),
+                   np.concatenate([p.ntokens for p in parts] or [np.zeros(0, dtype=np.int64)]),
+                   np.concatenate([p.fps for p in parts] or [np.zeros(0, dtype=np.uint32)]),
+                   np.concatenate(offsets))
+
+
+def prepare(ids: list[str], published: np.ndarray, texts: list[str],
+            config: DedupConfig | None = None, pool: Executor | None = None,
+            workers: int = 1) -> Prepared:
+    """Content keys, token counts and fingerprints of ``texts`` (see
+    _kernels.fingerprint_many). The kernel releases the GIL, so with a thread
+    ``pool`` of ``workers`` slices of a large batch run at once, sharing the texts
+    without copying."""
+    cfg = config or DedupConfig()
+    if pool is None or workers < 2 or len(texts) < 64:
+        keys, ntok, fps, offsets = fingerprint_many(texts, cfg.shingle, cfg.sample_rate)
+        return Prepared(ids, published, keys, ntok, fps, offsets)
+    size = -(-len(texts) // workers)
+    parts = list(pool.map(lambda chunk: fingerprint_many(chunk, cfg.shingle, cfg.sample_rate),
+                          [texts[i:i + size] for i in range(0, len(texts), size)]))
+    return Prepared.concat([Prepared(ids[n * size:(n + 1) * size],
+                                     published[n * size:(n + 1) * size], *part)
+                            for n, part in enumerate(parts)])
 
 
 class DedupIndex:
@@ -119,22 +185,45 @@ class DedupIndex:
         """
         out: list[list[Match]] = []
         for start in range(0, len(articles), _BATCH):
-            out.extend(self._add_batch(articles[start:start + _BATCH]))
+            chunk = articles[start:start + _BATCH]
+            texts = [a.text for a in chunk]
+            published = np.array([a.published.timestamp() if a.published else math.nan
+                                  for a in chunk], dtype=np.float64)
+            out.extend(self._add_batch(
+                prepare([a.id for a in chunk], published, texts, self.config, self._pool,
+                        self.workers),
+                texts))
         return out
 
-    def _add_batch(self, batch: list[Article]) -> list[list[Match]]:
+    def add_prepared(self, batch: Prepared, texts: Sequence[str] | None = None
+                     ) -> list[list[Match]]:
+        """Index a batch fingerprinted beforehand (by :func:`prepare`, perhaps in another
+        process), in order; the relations of each article to everything before it.
+
+        ``texts`` are the batch's texts, stored in the index's text store; ``None``
+        means the store already holds them under the numbers the articles get
+        (``len(index)`` onwards), as a store laid out before indexing does.
+        """
+        out: list[list[Match]] = []
+        for start in range(0, len(batch), _BATCH):
+            end = min(len(batch), start + _BATCH)
+            out.extend(self._add_batch(batch[start:end],
+                                       texts[start:end] if texts is not None else None))
+        return out
+
+    def _add_batch(self, batch: Prepared, texts: Sequence[str] | None) -> list[list[Match]]:
         seen: set[str] = set()
-        for article in batch:
-            if article.id in self._doc_of or article.id in seen:
-                raise StorylineError(f"article {article.id!r} is already in the dedup index")
-            seen.add(article.id)
+        for article_id in batch.ids:
+            if article_id in self._doc_of or article_id in seen:
+                raise StorylineError(f"article {article_id!r} is already in the dedup index")
+            seen.add(article_id)
         first_doc = len(self.ids)
         parents = self._parent[:first_doc]  # unions may re-parent older roots: keep a copy
         added_keys: list[bytes] = []
         try:
-            found, fps_of = self._index_batch(batch, first_doc, added_keys)
+            found, fps_of = self._index_batch(batch, texts, first_doc, added_keys)
         except BaseException:
-            self._roll_back(batch, first_doc, parents, added_keys)
+            self._roll_back(batch.ids, first_doc, parents, added_keys, texts is not None)
             raise
         for doc in sorted(fps_of):
             self._postings.add(doc, fps_of[doc])
@@ -142,26 +231,26 @@ class DedupIndex:
             self.matches.extend(matches)
         return found
 
-    def _index_batch(self, batch: list[Article], first_doc: int, added_keys: list[bytes]
-                     ) -> tuple[list[list[Match]], dict[int, np.ndarray]]:
-        found: list[list[Match]] = [[] for _ in batch]
+    def _index_batch(self, batch: Prepared, texts: Sequence[str] | None, first_doc: int,
+                     added_keys: list[bytes]) -> tuple[list[list[Match]], dict[int, np.ndarray]]:
+        found: list[list[Match]] = [[] for _ in range(len(batch))]
         fps_of: dict[int, np.ndarray] = {}
-        keys, ntok, fps_all, offsets = self._fingerprints([a.text for a in batch])
-        for n, article in enumerate(batch):
+        keys, ntok, fps_all, offsets = batch.keys, batch.ntokens, batch.fps, batch.offsets
+        for n, article_id in enumerate(batch.ids):
             doc = first_doc + n
             key = keys[n].tobytes()
             fps = fps_all[offsets[n]:offsets[n + 1]]
             ntokens = int(ntok[n])
-            self.ids.append(article.id)
-            self._doc_of[article.id] = doc
-            self._published.append(article.published.timestamp() if article.published
-                                   else math.nan)
+            self.ids.append(article_id)
+            self._doc_of[article_id] = doc
+            self._published.append(float(batch.published[n]))
             self._ntokens.append(ntokens)
             self._parent.append(doc)
-            self.texts[doc] = article.text
+            if texts is not None:
+                self.texts[doc] = texts[n]
             first = self._exact.get(key)
             if first is not None and ntokens:
-                found[n].append(Match(article.id, self.ids[first], "exact", 1.0))
+                found[n].append(Match(article_id, self.ids[first], "exact", 1.0))
                 self._nfp.append(0)
                 self._union(doc, first)
                 continue
@@ -175,18 +264,18 @@ class DedupIndex:
         try:
             for doc in sorted(fps_of):
                 n = doc - first_doc
-                found[n].extend(self._verify(batch[n], doc, candidates.get(doc, [])))
+                found[n].extend(self._verify(batch.ids[n], doc, candidates.get(doc, [])))
         finally:
             self._batch_sentences = {}
         return found, fps_of
 
-    def _roll_back(self, batch: list[Article], first_doc: int, parents: array,
-                   added_keys: list[bytes]) -> None:
+    def _roll_back(self, ids: list[str], first_doc: int, parents: array,
+                   added_keys: list[bytes], own_texts: bool) -> None:
         """Undo a batch that failed half-way (a text store that raised, an interrupt), so
         that the index is as it was and the batch can be added again."""
-        for article in batch:
-            if self._doc_of.get(article.id, -1) >= first_doc:
-                del self._doc_of[article.id]
+        for article_id in ids:
+            if self._doc_of.get(article_id, -1) >= first_doc:
+                del self._doc_of[article_id]
         end = len(self.ids)
         del self.ids[first_doc:]
         for arr in (self._published, self._ntokens, self._nfp):
@@ -196,8 +285,9 @@ class DedupIndex:
             self._exact.pop(key, None)
         for doc in range(first_doc, end):
             self._sentence_cache.pop(doc, None)
-            with suppress(Exception):  # the store that failed may fail again: nothing to undo
-                self.texts.pop(doc, None)
+            if own_texts:
+                with suppress(Exception):  # the store that failed may fail again
+                    self.texts.pop(doc, None)
 
     def _analyse(self, candidates: dict[int, list[int]]) -> dict[int, Sentences]:
         """Sentences and alignment features of every text the batch's checks will need.
@@ -226,26 +316,6 @@ class DedupIndex:
         chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
         done = [s for part in self._pool.map(work, chunks) for s in part]
         return dict(zip(wanted, done, strict=True))
-
-    def _fingerprints(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                       np.ndarray]:
-        """Content keys, token counts and fingerprints (see _kernels.fingerprint_many).
-
-        The kernel releases the GIL, so with ``workers`` > 1 slices of the batch run
-        in threads at once, sharing the texts without copying them.
-        """
-        cfg = self.config
-        if self._pool is None or len(texts) < 64:
-            return fingerprint_many(texts, cfg.shingle, cfg.sample_rate)
-        size = -(-len(texts) // self.workers)
-        parts = list(self._pool.map(
-            lambda chunk: fingerprint_many(chunk, cfg.shingle, cfg.sample_rate),
-            [texts[i:i + size] for i in range(0, len(texts), size)]))
-        offsets = [parts[0][3]]
-        for part in parts[1:]:
-            offsets.append(part[3][1:] + offsets[-1][-1])
-        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-                np.concatenate([p[2] for p in parts]), np.concatenate(offsets))
 
     def _candidates(self, fps_of: dict[int, np.ndarray], first_doc: int) -> dict[int, list[int]]:
         """For each new doc, earlier docs sharing enough fingerprints, most shared first."""
@@ -283,7 +353,7 @@ class DedupIndex:
                 lst.append(y)
         return out
 
-    def _verify(self, article: Article, doc: int, cands: list[int]) -> list[Match]:
+    def _verify(self, article_id: str, doc: int, cands: list[int]) -> list[Match]:
         if not cands:
             return []
         mine = self._sentences(doc)
@@ -296,8 +366,8 @@ class DedupIndex:
             relation, score = classify(al, mine, theirs, self.config.align)
             if relation is None:
                 continue
-            out.append(Match(article.id, self.ids[cand], relation, score,
-                             al.spans(mine, theirs)))
+            out.append(Match(article_id, self.ids[cand], relation, score,
+                             al.span_rows(mine, theirs)))
             self._union(doc, cand)
         return out
 
