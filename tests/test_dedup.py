@@ -125,3 +125,120 @@ def test_sharing_a_long_quotation_is_not_a_version():
 
 def _plain(article_id: str, text: str) -> Article:
     return storyline.normalize.normalize_article(Article(id=article_id, text=text))
+
+
+# -- reading for dedup in blocks (the CLI's path) -------------------------------------
+
+def _big_input(tmp_path, sample_articles, encoding: str = "utf-8"):
+    """A JSON Lines file of the sample's articles, each several times over: exact copies,
+    lead-only copies, undated copies, repeated ids, a broken line and a bad date."""
+    import json
+
+    rows = []
+    for n in range(6):
+        for k, a in enumerate(sample_articles):
+            text = a.original_text
+            if n == 2:
+                text = text[: max(200, len(text) // 2)]
+            day = None if n == 4 else f"2025-03-{1 + (k * 7 + n * 3) % 27:02d}T{n:02d}:00:00Z"
+            rows.append({"id": a.id if n == 5 else f"{a.id}-{n}", "title": a.original_title,
+                         "text": text, "published": day if k % 11 else "not a date"})
+            if k % 13 == 5:
+                rows.append("{broken")
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows]
+    data = ("\n".join(lines) + "\n").encode()
+    if encoding != "utf-8":  # one line of another encoding, far in: not UTF-8 after all
+        legacy = json.dumps({"id": "legacy", "text": "Caf\u00e9 owners said so. " * 5},
+                            ensure_ascii=False)
+        data += legacy.encode(encoding) + b"\n"
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_reading_in_blocks_gives_the_records_of_dedup(tmp_path, sample_articles, monkeypatch,
+                                                      workers, encoding):
+    from storyline.dedup import stream
+    from storyline.ingest import IngestReport
+
+    path = _big_input(tmp_path, sample_articles, encoding)
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "note.txt").write_text(sample_articles[0].original_text)
+    inputs = [str(path), str(tmp_path / "more"), str(tmp_path / "missing.jsonl")]
+    expected_report = IngestReport()
+    articles = storyline.read(inputs, report=expected_report, workers=1)
+    expected = dedup(articles)
+    assert len({r.group for r in expected}) < len(expected) - 50  # copies were found
+
+    monkeypatch.setattr(stream, "_BLOCK", 30_000)  # many blocks, and workers for them
+    report = IngestReport()
+    data = stream.read_for_dedup(inputs, report=report, workers=workers)
+    try:
+        assert data.ids == [a.id for a in articles]
+        assert stream.dedup_input(data) == expected
+        assert [str(p) for p in report.problems] == [str(p) for p in expected_report.problems]
+        assert report.files == expected_report.files
+    finally:
+        data.close()
+
+
+def test_reading_in_blocks_adds_to_a_persistent_index(tmp_path, sample_articles):
+    from storyline.dedup import stream
+
+    path = _big_input(tmp_path, sample_articles)
+    articles = storyline.read(path, workers=1)
+    half = articles[: len(articles) // 2]
+    expected_index = DedupIndex(workers=1)
+    dedup(half, index=expected_index)
+    expected = dedup(articles, index=expected_index)
+    index = DedupIndex(workers=1)
+    dedup(half, index=index)
+    data = stream.read_for_dedup([path], workers=1)
+    assert stream.dedup_input(data, index=index, passages=True) == expected
+    assert index.ids == expected_index.ids
+    assert [index.texts[d] for d in range(len(index))] == \
+        [expected_index.texts[d] for d in range(len(index))]
+    data.close()
+
+
+def test_packed_texts_keep_any_text_and_undo_appends():
+    import numpy as np
+
+    from storyline.dedup import _texts
+
+    store = _texts.PackedTexts()
+    texts = ["plain", "caf\u00e9 \u201cquoted\u201d", "lone \ud800 surrogate", "", "\U0001f600"]
+    for n, t in enumerate(texts):
+        store[n] = t
+    blob = [t.encode("utf-8", "surrogatepass") for t in texts]
+    store.extend(b"".join(blob), np.cumsum([0] + [len(b) for b in blob]))
+    assert [store[n] for n in range(len(store))] == texts * 2
+    store._flush()  # some texts in the file, the rest in the buffer
+    store[len(store)] = "buffered"
+    store.truncate(7)
+    assert list(store.values()) == (texts * 2)[:7]
+    with pytest.raises(KeyError):
+        store[9] = "not the next text"
+    view = _texts.Reordered(store, np.array([6, 0, 2]))
+    assert list(view.values()) == [texts[1], texts[0], texts[2]]
+    store.close()
+
+
+def test_prepared_rows_are_those_of_preparing_them_alone(sample_articles):
+    import numpy as np
+
+    from storyline.dedup import prepare
+
+    texts = [a.text for a in sample_articles]
+    ids = [a.id for a in sample_articles]
+    when = np.arange(len(texts), dtype=np.float64)
+    whole = prepare(ids, when, texts)
+    rows = np.array([5, 0, 3, 3, len(texts) - 1])
+    part = whole.take(rows)
+    alone = prepare([ids[r] for r in rows], when[rows], [texts[r] for r in rows])
+    for name in ("published", "keys", "ntokens", "fps", "offsets"):
+        assert np.array_equal(getattr(part, name), getattr(alone, name)), name
+    assert part.ids == alone.ids
+    assert np.array_equal(whole[2:5].fps, prepare(ids[2:5], when[2:5], texts[2:5]).fps)

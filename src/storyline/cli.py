@@ -208,29 +208,31 @@ def dedup(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str,
     original, exact, near-duplicate, contained or version; "of" is the id of the
     group's canonical article (the earliest dated, else the most complete).
     """
-    from .dedup import DedupIndex
-    from .dedup import dedup as run_dedup
+    from .dedup import DedupIndex, dedup_input, read_for_dedup
 
     run = _Run(quiet, strict)
-    articles = run.read(inputs, originals=False)
     if explain:
-        _explain(articles, *explain)
+        _explain(run.read(inputs, originals=False), *explain)
         return
+    # read in blocks, keeping only what dedup needs (the cleaned texts in a temporary
+    # file): the articles themselves would take ~20 KB each
+    data = read_for_dedup(list(inputs), report=run.report, on_problem=run.problem)
     index = None
     if index_dir is not None:
         index = DedupIndex.load(index_dir) if (index_dir / "meta.json").exists() else DedupIndex()
-    with run.progress("dedup", len(articles)) as bar:
-        records = run_dedup(articles, index=index, progress=bar, passages=passages)
+    with run.progress("dedup", len(data)) as bar:
+        records = dedup_input(data, index=index, progress=bar, passages=passages)
     if index is not None and index_dir is not None:
         index.save(index_dir)
         index.close()
+    data.close()
     rows = [r.to_dict(explain=passages) for r in records]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         _emit_jsonl(rows)
     groups = len({r.group for r in records})
-    run.summary(len(articles), f"{groups} report group{'s' if groups != 1 else ''}")
+    run.summary(len(data), f"{groups} report group{'s' if groups != 1 else ''}")
 
 
 def _explain(articles: list[Article], a_id: str, b_id: str) -> None:

@@ -11,18 +11,24 @@ from datetime import UTC, datetime
 
 from ..model import Article, DedupRecord
 from ._align import AlignConfig, Alignment, Sentences, align, classify
-from .index import DedupConfig, DedupIndex, Match
+from .index import DedupConfig, DedupIndex, Match, Prepared, prepare
+from .stream import DedupInput, dedup_input, read_for_dedup
 
 __all__ = [
     "AlignConfig",
     "Alignment",
     "DedupConfig",
     "DedupIndex",
+    "DedupInput",
     "Match",
+    "Prepared",
     "Sentences",
     "align",
     "classify",
     "dedup",
+    "dedup_input",
+    "prepare",
+    "read_for_dedup",
     "stream_order",
 ]
 

@@ -97,6 +97,16 @@ class Prepared:
                         self.keys[start:stop], self.ntokens[start:stop], self.fps[lo:hi],
                         self.offsets[start:stop + 1] - lo)
 
+    def take(self, rows: np.ndarray) -> Prepared:
+        """The articles at ``rows``, in that order."""
+        lo, hi = self.offsets[rows], self.offsets[rows + 1]
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(hi - lo, out=offsets[1:])
+        # position k of the result is fps[lo[r] + (k - offsets[r])] for the row r it is in
+        at = np.repeat(lo - offsets[:-1], hi - lo) + np.arange(offsets[-1], dtype=np.int64)
+        return Prepared([self.ids[r] for r in rows.tolist()], self.published[rows],
+                        self.keys[rows], self.ntokens[rows], self.fps[at], offsets)
+
     @classmethod
     def concat(cls, parts: Sequence[Prepared]) -> Prepared:
         offsets = [np.zeros(1, dtype=np.int64)]

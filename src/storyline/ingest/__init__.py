@@ -7,6 +7,7 @@ moves on. Callers collect the problems; ``strict=True`` raises on the first.
 
 from __future__ import annotations
 
+import codecs
 import multiprocessing
 import os
 import pickle
@@ -21,10 +22,12 @@ from typing import Any, BinaryIO
 
 from ..errors import InputError, InputProblem
 from ..model import Article
-from ._decode import DecodeError, decode
+from ._decode import DecodeError, decode, looks_binary
 from ._formats import READERS, Item, read_jsonl_lines
 
-__all__ = ["IngestReport", "SUPPORTED_SUFFIXES", "iter_items", "read_articles"]
+__all__ = ["IngestReport", "SUPPORTED_SUFFIXES", "WorkerPool", "bounded_map", "iter_files",
+           "iter_items", "iter_jsonl_blocks", "read_articles", "read_file", "streamable_jsonl",
+           "unique_id"]
 
 SUPPORTED_SUFFIXES = tuple(sorted(READERS))
 
@@ -68,7 +71,7 @@ def _jsonl_chunk(job: tuple[list[str], str, str, int, Then | None]) -> list[Any]
 
 
 def _read_bytes(path: str, data: bytes, suffix: str, stem: str, then: Then | None = None,
-                pool: _Pool | None = None) -> Iterator[Item]:
+                pool: WorkerPool | None = None) -> Iterator[Item]:
     try:
         text, _encoding = decode(data)
     except DecodeError as exc:
@@ -80,7 +83,7 @@ def _read_bytes(path: str, data: bytes, suffix: str, stem: str, then: Then | Non
         del text
         jobs = ((lines[i:i + _CHUNK_LINES], path, stem, i + 1, then)
                 for i in range(0, len(lines), _CHUNK_LINES))
-        for items in _bounded_map(pool.get(then), _jsonl_chunk, jobs, 2 * pool.workers):
+        for items in bounded_map(pool.get(then), _jsonl_chunk, jobs, 2 * pool.workers):
             for item in items:
                 yield Article(*item) if isinstance(item, tuple) else item
         return
@@ -88,20 +91,25 @@ def _read_bytes(path: str, data: bytes, suffix: str, stem: str, then: Then | Non
         yield then(item) if then is not None and isinstance(item, Article) else item
 
 
-def _bounded_map(executor: ProcessPoolExecutor, fn: Callable[[Any], Any], jobs: Iterator[Any],
-                 ahead: int) -> Iterator[Any]:
+def bounded_map(executor: ProcessPoolExecutor, fn: Callable[[Any], Any], jobs: Iterator[Any],
+                ahead: int) -> Iterator[Any]:
     """executor.map, in order, with at most ``ahead`` jobs in flight (map submits them all
-    at once, which holds the whole input twice more in memory)."""
+    at once, which holds the whole input twice more in memory). Jobs not yet started
+    when the caller stops reading are cancelled."""
     pending: deque[Future[Any]] = deque()
-    for job in jobs:
-        pending.append(executor.submit(fn, job))
-        if len(pending) >= ahead:
+    try:
+        for job in jobs:
+            pending.append(executor.submit(fn, job))
+            if len(pending) >= ahead:
+                yield pending.popleft().result()
+        while pending:
             yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
 
 
-class _Pool:
+class WorkerPool:
     """Worker processes, started on first use (most inputs are too small to want them)."""
 
     def __init__(self, workers: int) -> None:
@@ -165,7 +173,7 @@ def iter_items(
     applied, by that many processes; the order of what is yielded never changes).
     """
     report = report if report is not None else IngestReport()
-    pool = _Pool(workers) if workers > 1 else None
+    pool = WorkerPool(workers) if workers > 1 else None
     try:
         yield from _iter_items(inputs, report, stdin, then, pool)
     finally:
@@ -174,13 +182,23 @@ def iter_items(
 
 
 def _iter_items(inputs: Iterable[str | Path], report: IngestReport, stdin: BinaryIO | None,
-                then: Then | None, pool: _Pool | None) -> Iterator[Item]:
+                then: Then | None, pool: WorkerPool | None) -> Iterator[Item]:
+    for source in iter_files(inputs, report):
+        if isinstance(source, InputProblem):
+            yield source
+        else:
+            yield from read_file(source, stdin=stdin, then=then, pool=pool)
+
+
+def iter_files(inputs: Iterable[str | Path], report: IngestReport
+               ) -> Iterator[Path | InputProblem]:
+    """The files to read (``Path("-")`` for standard input), in order, each counted in
+    ``report.files``; a missing input or a file of unknown format is a problem."""
     for raw in inputs:
         name = str(raw)
         if name == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
             report.files += 1
-            yield from _read_bytes("<stdin>", stream.read(), ".jsonl", "stdin", then, pool)
+            yield Path("-")
             continue
         path = Path(name)
         if path.is_dir():
@@ -200,12 +218,80 @@ def _iter_items(inputs: Iterable[str | Path], report: IngestReport, stdin: Binar
                 )
                 continue
             report.files += 1
-            try:
-                data = file.read_bytes()
-            except OSError as exc:
-                yield InputProblem(str(file), f"cannot read: {exc.strerror or exc}")
-                continue
-            yield from _read_bytes(str(file), data, suffix, file.stem, then, pool)
+            yield file
+
+
+def read_file(file: Path, *, stdin: BinaryIO | None = None, then: Then | None = None,
+              pool: WorkerPool | None = None) -> Iterator[Item]:
+    """Articles and problems of one file from :func:`iter_files` (read whole)."""
+    if str(file) == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        yield from _read_bytes("<stdin>", stream.read(), ".jsonl", "stdin", then, pool)
+        return
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        yield InputProblem(str(file), f"cannot read: {exc.strerror or exc}")
+        return
+    yield from _read_bytes(str(file), data, file.suffix.lower(), file.stem, then, pool)
+
+
+def streamable_jsonl(file: Path) -> bool:
+    """Whether ``file`` is JSON Lines that :func:`iter_jsonl_blocks` can read piecewise: a
+    file, not standard input, whose start is neither UTF-16 nor binary (those are
+    read whole, as :func:`read_file` does, for its answer)."""
+    if str(file) == "-" or READERS.get(file.suffix.lower()) is not READERS[".jsonl"]:
+        return False
+    try:
+        with file.open("rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return False
+    if head.startswith(codecs.BOM_UTF8):
+        return True
+    return not (head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+                or looks_binary(head))
+
+
+def iter_jsonl_blocks(file: Path, size: int = 1 << 21) -> Iterator[tuple[bytes, int]]:
+    """A JSON Lines file in blocks of whole lines of about ``size`` bytes, each with the
+    number of its first line, so that it is never held whole. The bytes are as in the
+    file (a UTF-8 byte-order mark dropped): the caller decodes, and if a block is not
+    UTF-8 reads the file with :func:`read_file` instead, which decides for the whole
+    file."""
+    line = 1
+    parts: list[bytes] = []
+    with file.open("rb") as fh:
+        block = fh.read(size)
+        if block.startswith(codecs.BOM_UTF8):
+            block = block[len(codecs.BOM_UTF8):]
+        while block:
+            cut = block.rfind(b"\n")
+            if cut < 0:
+                parts.append(block)  # a line longer than a block
+            else:
+                chunk = b"".join([*parts, block[:cut]]) if parts else block[:cut]
+                parts = [block[cut + 1:]]
+                yield chunk, line
+                line += chunk.count(b"\n") + 1
+            block = fh.read(size)
+    rest = b"".join(parts)
+    if rest:
+        yield rest, line
+
+
+def unique_id(seen: dict[str, int], article_id: str, path: str | None, line: int | None
+              ) -> tuple[str, InputProblem | None]:
+    """The id to keep for an article read from ``path`` at ``line``: a repeated id is
+    renamed ``id~2``, ``id~3``... (``seen`` counts the ids read so far), with a warning."""
+    count = seen.get(article_id, 0) + 1
+    seen[article_id] = count
+    if count == 1:
+        return article_id, None
+    new_id = f"{article_id}~{count}"
+    return new_id, InputProblem(path or "<input>",
+                                f"duplicate id {article_id!r}; kept as {new_id!r}", line,
+                                severity="warning")
 
 
 def read_articles(
@@ -237,19 +323,10 @@ def read_articles(
             if strict and item.severity == "error":
                 raise InputError(item)
             continue
-        count = seen.get(item.id, 0) + 1
-        seen[item.id] = count
-        if count > 1:
-            new_id = f"{item.id}~{count}"
-            problem = InputProblem(
-                item.path or "<input>",
-                f"duplicate id {item.id!r}; kept as {new_id!r}",
-                item.line,
-                severity="warning",
-            )
+        item.id, problem = unique_id(seen, item.id, item.path, item.line)
+        if problem is not None:
             report.problems.append(problem)
             if on_problem is not None:
                 on_problem(problem)
-            item.id = new_id
         articles.append(item)
     return articles

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 
-__all__ = ["DecodeError", "decode"]
+__all__ = ["DecodeError", "decode", "looks_binary"]
 
 
 class DecodeError(ValueError):
@@ -18,7 +18,7 @@ _BOMS = [
 ]
 
 
-def _looks_binary(data: bytes) -> bool:
+def looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
         return True
@@ -41,7 +41,7 @@ def decode(data: bytes) -> tuple[str, str]:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as exc:
                 raise DecodeError(f"invalid {encoding} after its byte-order mark: {exc}") from exc
-    if _looks_binary(data):
+    if looks_binary(data):
         raise DecodeError("binary file (not text)")
     try:
         return data.decode("utf-8"), "utf-8"

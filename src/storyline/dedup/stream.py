@@ -1,0 +1,332 @@
+"""Dedup of inputs too large to hold: read in blocks, keep only what dedup needs.
+
+:func:`dedup` takes articles, so a run over files first holds every article, its
+text and its title, which at a million articles is tens of gigabytes. Here the
+input goes through in two steps with the same result:
+
+1. **Reading.** JSON Lines files are read in blocks of whole lines; each block is
+   parsed, cleaned and fingerprinted (by worker processes when there are several)
+   and comes back as a few arrays (ids, dates, content keys, fingerprints) and one
+   UTF-8 blob of cleaned texts, which goes straight to a :class:`PackedTexts` store
+   in a temporary file. Other inputs are read whole, a file at a time, as ingest
+   reads them, and go the same way. Problems and repeated ids are reported as
+   :func:`storyline.ingest.read_articles` reports them.
+2. **Indexing** in publication order, as :func:`dedup` indexes (the order decides
+   which article of a group is compared with which), the store seen in that order.
+
+What stays in memory per article is its id, its fingerprints and the index: about
+1.5 KB, where the articles were about 20 KB.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._parallel import default_workers
+from ..errors import InputProblem
+from ..ingest import (
+    IngestReport,
+    WorkerPool,
+    bounded_map,
+    iter_files,
+    iter_jsonl_blocks,
+    read_file,
+    streamable_jsonl,
+    unique_id,
+)
+from ..ingest._formats import Item, read_jsonl_lines
+from ..model import DedupRecord
+from ..normalize import clean_text
+from ._kernels import fingerprint_many
+from ._texts import PackedTexts, Reordered
+from .index import DedupConfig, DedupIndex, Prepared
+
+__all__ = ["DedupInput", "dedup_input", "read_for_dedup"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_UNDATED = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // _MICROSECOND  # as stream_order
+_BLOCK = 1 << 21  # bytes of JSON Lines per job: ~500 articles
+_SERIAL_ARTICLES = 512  # articles of a file read whole per chunk
+
+
+def _micros(when: datetime | None) -> int:
+    return _UNDATED if when is None else (when - _EPOCH) // _MICROSECOND
+
+
+@dataclass(slots=True)
+class _Chunk:
+    """A run of articles of one file, ready for the index, and the problems met."""
+
+    prepared: Prepared
+    when: NDArray[np.int64]  # publication time in microseconds, _UNDATED when unknown
+    lines: list[int | None]
+    path: str | None
+    blob: bytes  # cleaned texts, UTF-8, text i at ends[i]:ends[i + 1]
+    ends: NDArray[np.int64]
+    problems: list[tuple[int, InputProblem]]  # (articles before it, problem)
+
+
+def _prepare_items(items: Iterable[Item], shingle: int, rate: int) -> _Chunk:
+    """Clean and fingerprint articles (as normalize_article and the index would)."""
+    ids: list[str] = []
+    published: list[float] = []
+    when: list[int] = []
+    lines: list[int | None] = []
+    texts: list[str] = []
+    problems: list[tuple[int, InputProblem]] = []
+    path = None
+    for item in items:
+        if isinstance(item, InputProblem):
+            problems.append((len(ids), item))
+            continue
+        ids.append(item.id)
+        published.append(item.published.timestamp() if item.published else math.nan)
+        when.append(_micros(item.published))
+        lines.append(item.line)
+        path = item.path
+        texts.append(clean_text(item.original_text or item.text))
+    keys, ntok, fps, offsets = fingerprint_many(texts, shingle, rate)
+    data = [t.encode("utf-8", "surrogatepass") for t in texts]
+    ends = np.zeros(len(data) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter((len(d) for d in data), dtype=np.int64, count=len(data)),
+              out=ends[1:])
+    prepared = Prepared(ids, np.array(published, dtype=np.float64), keys, ntok, fps, offsets)
+    return _Chunk(prepared, np.array(when, dtype=np.int64), lines, path, b"".join(data), ends,
+                  problems)
+
+
+def _prepare_block(job: tuple[bytes, str, str, int, int, int]) -> _Chunk | None:
+    """A block of JSON Lines, in a worker; None when it is not UTF-8 (the file is then
+    read whole, as ingest would, which may decide on cp1252 for all of it)."""
+    data, path, stem, first, shingle, rate = job
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return _prepare_items(read_jsonl_lines(text.split("\n"), path, stem, first), shingle, rate)
+
+
+@dataclass
+class DedupInput:
+    """Everything dedup needs of an input, in input order (see the module docstring)."""
+
+    ids: list[str] = field(default_factory=list)
+    texts: PackedTexts = field(default_factory=PackedTexts)
+    _parts: list[Prepared] = field(default_factory=list)
+    _when: list[NDArray[np.int64]] = field(default_factory=list)
+    _prepared: Prepared | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def prepared(self) -> Prepared:
+        if self._prepared is None or len(self._prepared) != len(self.ids):
+            self._prepared = Prepared.concat(self._parts)
+            self._parts = [self._prepared]
+        return self._prepared
+
+    @property
+    def when(self) -> NDArray[np.int64]:
+        if len(self._when) != 1:
+            self._when = [np.concatenate(self._when or [np.zeros(0, dtype=np.int64)])]
+        return self._when[0]
+
+    def close(self) -> None:
+        self.texts.close()
+
+
+class _Reader:
+    """Adds chunks to a DedupInput, renaming repeated ids, and holds a file's problems
+    until the file is done (a file found not to be UTF-8 is read again, whole)."""
+
+    def __init__(self, data: DedupInput, report: IngestReport,
+                 on_problem: Callable[[InputProblem], None] | None) -> None:
+        self.data = data
+        self.report = report
+        self.on_problem = on_problem
+        self.seen: dict[str, int] = {}
+        self._problems: list[InputProblem] = []
+        self._given: list[str] = []  # the file's ids as read, to undo their counting
+        self._mark = (0, 0, 0)
+
+    def problem(self, problem: InputProblem) -> None:
+        """A problem of no file (a missing input): reported at once."""
+        self.report.problems.append(problem)
+        if self.on_problem is not None:
+            self.on_problem(problem)
+
+    def start_file(self) -> None:
+        self._problems, self._given = [], []
+        self._mark = (len(self.data.ids), len(self.data._parts), len(self.data.texts))
+
+    def undo_file(self) -> None:
+        ids, parts, texts = self._mark
+        del self.data.ids[ids:]
+        del self.data._parts[parts:]
+        del self.data._when[parts:]
+        self.data.texts.truncate(texts)
+        for given in self._given:
+            self.seen[given] -= 1
+        self._problems, self._given = [], []
+
+    def end_file(self) -> None:
+        for problem in self._problems:
+            self.problem(problem)
+        self._problems, self._given = [], []
+
+    @property
+    def file_items(self) -> int:
+        return len(self.data.ids) - self._mark[0] + len(self._problems)
+
+    def add(self, chunk: _Chunk) -> None:
+        ids = chunk.prepared.ids
+        pending = iter(chunk.problems)
+        nxt = next(pending, None)
+        for n, given in enumerate(ids):
+            while nxt is not None and nxt[0] <= n:
+                self._problems.append(nxt[1])
+                nxt = next(pending, None)
+            self._given.append(given)
+            ids[n], problem = unique_id(self.seen, given, chunk.path, chunk.lines[n])
+            if problem is not None:
+                self._problems.append(problem)
+        while nxt is not None:
+            self._problems.append(nxt[1])
+            nxt = next(pending, None)
+        if ids:
+            self.data.ids.extend(ids)
+            self.data._parts.append(chunk.prepared)
+            self.data._when.append(chunk.when)
+            self.data.texts.extend(chunk.blob, chunk.ends)
+
+
+def read_for_dedup(
+    inputs: Iterable[str | Path],
+    *,
+    report: IngestReport | None = None,
+    on_problem: Callable[[InputProblem], None] | None = None,
+    config: DedupConfig | None = None,
+    workers: int | None = None,
+    stdin: BinaryIO | None = None,
+) -> DedupInput:
+    """Read ``inputs`` as :func:`storyline.pipeline.read` does, keeping only what dedup
+    needs (the cleaned texts in a temporary file). ``workers`` processes parse, clean
+    and fingerprint large JSON Lines files; the result does not depend on it."""
+    report = report if report is not None else IngestReport()
+    cfg = config or DedupConfig()
+    workers = workers if workers is not None else default_workers()
+    data = DedupInput()
+    reader = _Reader(data, report, on_problem)
+    pool = WorkerPool(workers) if workers > 1 else None
+    try:
+        for source in iter_files(inputs, report):
+            if isinstance(source, InputProblem):
+                reader.problem(source)
+                continue
+            reader.start_file()
+            if streamable_jsonl(source):
+                if _read_blocks(source, reader, cfg, pool) and reader.file_items:
+                    reader.end_file()
+                    continue
+                reader.undo_file()  # not UTF-8, or nothing in it: read whole, as ingest does
+            items = read_file(source, stdin=stdin)
+            while True:
+                chunk = _prepare_items(_take(items, _SERIAL_ARTICLES), cfg.shingle,
+                                       cfg.sample_rate)
+                reader.add(chunk)
+                if not len(chunk.prepared) and not chunk.problems:
+                    break
+            reader.end_file()
+    finally:
+        if pool is not None:
+            pool.close()
+    return data
+
+
+def _take(items: Iterator[Item], articles: int) -> Iterator[Item]:
+    """Items up to and including the ``articles``-th article."""
+    for item in items:
+        yield item
+        if not isinstance(item, InputProblem):
+            articles -= 1
+            if not articles:
+                return
+
+
+def _read_blocks(file: Path, reader: _Reader, cfg: DedupConfig,
+                 pool: WorkerPool | None) -> bool:
+    """Read a JSON Lines file block by block; False if a block is not UTF-8."""
+    path, stem = str(file), file.stem
+    jobs = ((block, path, stem, first, cfg.shingle, cfg.sample_rate)
+            for block, first in iter_jsonl_blocks(file, _BLOCK))
+    results: Iterator[_Chunk | None]
+    if pool is not None and file.stat().st_size > 2 * _BLOCK and pool.usable(None):
+        _warm_up()  # before forking: the workers inherit the loaded kernels
+        results = bounded_map(pool.get(), _prepare_block, jobs, 2 * pool.workers)
+    else:
+        results = map(_prepare_block, jobs)
+    for chunk in results:
+        if chunk is None:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
+            return False
+        reader.add(chunk)
+    return True
+
+
+def _warm_up() -> None:
+    clean_text("Warm up. A text.")
+    fingerprint_many(["Warm up. A text."], 5, 8)
+
+
+def dedup_input(
+    data: DedupInput,
+    *,
+    index: DedupIndex | None = None,
+    config: DedupConfig | None = None,
+    progress: Callable[[int], None] | None = None,
+    passages: bool = True,
+) -> list[DedupRecord]:
+    """:func:`storyline.dedup.dedup` of what :func:`read_for_dedup` read: the same
+    records, one per article, in input order.
+
+    With ``index``, articles not in it yet are added to it (their texts copied into its
+    store); without, an index is made over ``data``'s text store and closed after.
+    """
+    own = index is None
+    ids = data.ids
+    # publication order, undated last, ties in input order: stream_order's order
+    order = np.argsort(data.when, kind="stable")
+    keep: list[int] = []
+    seen: set[str] = set() if index is None else set(index.ids)  # a repeated id: indexed once
+    for p in order.tolist():
+        if ids[p] not in seen:
+            seen.add(ids[p])
+            keep.append(p)
+    rows = np.array(keep, dtype=np.int64)
+    if index is None:
+        index = DedupIndex(config, store=Reordered(data.texts, rows))
+    prepared = data.prepared
+    step = 2048  # as dedup() adds them: the batches, and so the sentence cache, are the same
+    for start in range(0, len(rows), step):
+        part = rows[start:start + step]
+        texts = None if own else [data.texts[p] for p in part.tolist()]
+        index.add_prepared(prepared.take(part), texts)
+        if progress is not None:
+            progress(len(part))
+    wanted = set(ids)
+    by_id = {r.id: r for r in index.records(passages=passages) if r.id in wanted}
+    if own:
+        index.close()
+    return [by_id[i] for i in ids]
