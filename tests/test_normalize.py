@@ -467,3 +467,70 @@ def test_a_deleted_character_between_cr_and_lf_is_one_line_break():
 
     text = "First line of text\r\u200b\nsecond line here\nThird line."
     assert clean_text(text) == _reference_clean_text(text)
+
+
+_BOILERPLATE_LINES = [
+    "($1 = 0.7539 euros)", "(Additional reporting by Jane Doe; Editing by John Roe)",
+    "Reporting by Jane Doe", "WRITING BY JANE DOE", "By Christiaan Hetzner and Laurence Frost",
+    "BY JANE DOE, Associated Press", "Share this article", "SHARE ON Facebook", "Follow us",
+    "Sign up for our newsletter", "Subscribe", "Click here", "Read more", "Related:",
+    "Related stories", "Advertisement", "Copyright 2019 Reuters", "(c) 2019 AP", "\u00a9 AP",
+    "All rights reserved.", "Get our free daily newsletter", "Email | Print | Tweet",
+    "This article was updated on Monday", "This story has been corrected.", "Facebook",
+    "Twitter / LinkedIn", "WhatsApp",
+    # letters that only the regex's case folding makes ASCII: the line is left to the regex
+    "\u017fhare this", "\u017fubscribe", "Wr\u0131ting by Jane Doe", "Tw\u0131tter",
+    "Li\u0274kedin", "By\u2003Jane Doe",
+]
+
+
+def test_boilerplate_lines_are_never_ruled_out_by_their_start():
+    import json
+
+    import numpy as np
+
+    from storyline.normalize import _fast, _markup
+
+    from .conftest import shared_path
+
+    lines = list(_BOILERPLATE_LINES)
+    for name in ("basil", "neus-dev"):
+        with shared_path("corpora", name, "articles.jsonl").open(encoding="utf-8") as fh:
+            for row in fh:
+                text = json.loads(row)["text"]
+                lines += [ln.strip() for ln in _fast.fold_and_collapse(
+                    text, _markup._FOLD_TABLE).split("\n") if ln.strip()]
+    matched = 0
+    for line in lines:
+        if not _markup._is_boilerplate(line):
+            continue
+        matched += 1
+        codes = _fast._codes(line)
+        starts = _markup._LINE_STARTS
+        assert _fast._may_be_boilerplate(codes, 0, len(codes), starts[0], starts[1],
+                                         _markup._MAX_BOILERPLATE_LINE), line
+    assert matched >= len(_BOILERPLATE_LINES) - 6
+    assert not _fast._may_be_boilerplate(_fast._codes("The mayor said"), 0, 14,
+                                         *_markup._LINE_STARTS, 400)
+    assert np.array_equal(_fast._lines(_fast._codes("a\n\n  b \nc"), *_markup._LINE_STARTS,
+                                       400)[0], [0, 1, 5, 6, 8, 9])
+
+
+def test_the_compiled_line_pass_equals_the_regexes_on_hard_cases():
+    from storyline.normalize import clean_text
+
+    long_line = "Reporting by " + "Jane Doe and " * 40
+    texts = [
+        "\u017fhare this\n\nThe mayor said so.\n\nSubscribe\nto us",
+        "First paragraph ends here\n\nand goes on.\n\n\U0001d44e paragraph of math letters.",
+        "Line one\nline two\nBy Jane Doe\nLine four.",  # no blank line: one paragraph each
+        "A report <GM.N> said.\n\n(>> General Motors) rose.",  # ticker markup: the regexes
+        f"Start.\n\n{long_line}\n\nEnd.", "Only\n\nAdvertisement", "Advertisement",
+        "  \n \u2028 \n", "\u3000Indented\u3000\n\n\u00a0next paragraph",
+        "Ends with a quote \"\n\nlower case start", "Ends with a colon:\n\nlower case start",
+        "Title line\n\n\n\nby the way, lower case.\n\nBy the way, upper.",
+        "\u00e9t\u00e9 \u00e0 Paris\n\n\u00e9t\u00e9 encore\n\n\u0130stanbul.",
+        "Glued.Sentence ,and spaces .Here\n\nMore .", "See the note [1]\n\nand more; (so)\n\nthen",
+    ]
+    for text in texts:
+        assert clean_text(text) == _reference_clean_text(text), text

@@ -10,11 +10,15 @@ output on thousands of real articles.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
+
 import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FoldTable", "fold_and_collapse", "fold_table", "tidy_punctuation"]
+__all__ = ["FoldTable", "clean_lines", "fold_and_collapse", "fold_codes", "fold_table",
+           "prefix_table", "tidy_punctuation"]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -129,3 +133,205 @@ def tidy_punctuation(text: str) -> str:
     """Drop spaces before , . ; : ! ? ) and put back the space in glued sentences."""
     return _text(_tidy(_codes(text)))
 
+
+
+# -- the line structure of clean_text ---------------------------------------------------
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _space(c: int) -> bool:
+    """str.isspace(), which is what str.strip() strips."""
+    if c < 128:
+        return c == 32 or 9 <= c <= 13 or 28 <= c <= 31
+    return (c == 0x85 or c == 0xA0 or c == 0x1680 or 0x2000 <= c <= 0x200A or c == 0x2028
+            or c == 0x2029 or c == 0x202F or c == 0x205F or c == 0x3000)
+
+
+@nb.njit(cache=True, nogil=True)
+def _may_be_boilerplate(codes: NDArray[np.uint32], s: int, e: int,
+                        prefixes: NDArray[np.uint32], lengths: NDArray[np.int64],
+                        max_len: int) -> bool:
+    """False only for a line that no boilerplate pattern can match: too long, or starting
+    (in ASCII, any case) with none of the patterns' first words. A non-ASCII character
+    near the start may match a letter under the regex's case folding ("ſ" is an "s"):
+    such a line is left to the regex."""
+    if e - s > max_len:
+        return False
+    c0 = codes[s]
+    if c0 == 40:  # (
+        return True
+    for p in range(s, min(e, s + prefixes.shape[1] + 1)):
+        if codes[p] >= 128:
+            return True
+    for k in range(len(lengths)):
+        n = lengths[k]
+        if e - s < n:
+            continue
+        same = True
+        for j in range(n):
+            c = codes[s + j]
+            if 65 <= c <= 90:
+                c += 32
+            if c != prefixes[k, j]:
+                same = False
+                break
+        if same:
+            return True
+    return False
+
+
+@nb.njit(cache=True, nogil=True)
+def _lines(codes: NDArray[np.uint32], prefixes: NDArray[np.uint32], lengths: NDArray[np.int64],
+           max_len: int) -> tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.bool_],
+                                  bool]:
+    """The non-empty lines of a folded text, stripped, as spans; per line whether it
+    starts a paragraph (after a blank line, or always when the text has no blank line)
+    and whether it may be boilerplate; and whether the text has ticker markup ("<",
+    "(>>"), which the regexes remove first."""
+    n = len(codes)
+    markup = False
+    for p in range(n):
+        if codes[p] == 60 or (codes[p] == 40 and p + 2 < n and codes[p + 1] == 62
+                              and codes[p + 2] == 62):
+            markup = True
+            break
+    f = 0
+    while f < n and _space(codes[f]):
+        f += 1
+    last = n - 1
+    while last >= f and _space(codes[last]):
+        last -= 1
+    blank = False  # "\n\n" in text.strip()
+    for p in range(f, last):
+        if codes[p] == 10 and codes[p + 1] == 10:
+            blank = True
+            break
+    nl = 1
+    for p in range(n):
+        if codes[p] == 10:
+            nl += 1
+    spans = np.empty(2 * nl, np.int64)
+    starts = np.empty(nl, np.bool_)
+    maybe = np.empty(nl, np.bool_)
+    k = 0
+    after_gap = True
+    start = 0
+    while start <= n:
+        end = start
+        while end < n and codes[end] != 10:
+            end += 1
+        s, e = start, end
+        while s < e and _space(codes[s]):
+            s += 1
+        while e > s and _space(codes[e - 1]):
+            e -= 1
+        if s == e:
+            after_gap = True
+        else:
+            spans[2 * k] = s
+            spans[2 * k + 1] = e
+            starts[k] = after_gap or not blank
+            maybe[k] = _may_be_boilerplate(codes, s, e, prefixes, lengths, max_len)
+            after_gap = False
+            k += 1
+        start = end + 1
+    return spans[:2 * k], starts[:k], maybe[:k], markup
+
+
+@nb.njit(cache=True, nogil=True)
+def _assemble(codes: NDArray[np.uint32], spans: NDArray[np.int64], starts: NDArray[np.bool_],
+              dropped: NDArray[np.bool_], lower: NDArray[np.bool_]
+              ) -> tuple[NDArray[np.uint32], bool]:
+    """Paragraphs of the kept lines (lines joined by a space, paragraphs by a blank
+    line), tidied, with paragraphs broken mid-sentence joined again; and False if a
+    paragraph starts beyond the Basic Multilingual Plane (``lower`` stops there)."""
+    nlines = len(starts)
+    size = 0
+    for k in range(nlines):
+        size += spans[2 * k + 1] - spans[2 * k] + 2
+    buf = np.empty(size, np.uint32)
+    m = 0
+    open_para = False
+    for k in range(nlines):
+        if dropped[k]:
+            open_para = False
+            continue
+        if starts[k] or not open_para:
+            if m:
+                buf[m] = 10
+                buf[m + 1] = 10
+                m += 2
+        else:
+            buf[m] = 32
+            m += 1
+        for p in range(spans[2 * k], spans[2 * k + 1]):
+            buf[m] = codes[p]
+            m += 1
+        open_para = True
+    body = _tidy(buf[:m])
+    n = len(body)
+    out = np.empty(n, np.uint32)
+    m = 0
+    p = 0
+    while p < n:
+        c = body[p]
+        if c == 10:  # a paragraph break ("\n\n"; paragraphs hold no newline)
+            nxt = body[p + 2]
+            if nxt >= 0x10000:
+                return out[:0], False
+            prev = body[p - 1]
+            if lower[nxt] and not (prev == 46 or prev == 33 or prev == 63 or prev == 58
+                                   or prev == 59 or prev == 34 or prev == 39 or prev == 41
+                                   or prev == 93):
+                out[m] = 32
+                m += 1
+            else:
+                out[m] = 10
+                out[m + 1] = 10
+                m += 2
+            p += 2
+            continue
+        out[m] = c
+        m += 1
+        p += 1
+    return out[:m], True
+
+
+@cache
+def _lower_table() -> NDArray[np.bool_]:
+    """str.islower() of every character of the Basic Multilingual Plane."""
+    return np.fromiter((chr(c).islower() for c in range(0x10000)), dtype=np.bool_,
+                       count=0x10000)
+
+
+def prefix_table(words: list[str]) -> tuple[NDArray[np.uint32], NDArray[np.int64]]:
+    """Lower-case ASCII words as the rows of a zero-padded code point array, and lengths."""
+    width = max(len(w) for w in words)
+    table = np.zeros((len(words), width), dtype=np.uint32)
+    for k, w in enumerate(words):
+        assert w.isascii() and w == w.lower()
+        table[k, :len(w)] = [ord(c) for c in w]
+    return table, np.array([len(w) for w in words], dtype=np.int64)
+
+
+LineCheck = Callable[[str], bool]
+
+
+def clean_lines(codes: NDArray[np.uint32], prefixes: tuple[NDArray[np.uint32],
+                NDArray[np.int64]], max_len: int, is_boilerplate: LineCheck) -> str | None:
+    """clean_text from its folded code points on: lines, boilerplate, paragraphs,
+    tidying, broken paragraphs. ``is_boilerplate`` judges the lines that the prefixes
+    do not rule out. None where the compiled pass does not apply (ticker markup, a
+    paragraph starting beyond the BMP): the caller runs the regexes."""
+    spans, starts, maybe, markup = _lines(codes, prefixes[0], prefixes[1], max_len)
+    if markup:
+        return None
+    dropped = np.zeros(len(starts), dtype=np.bool_)
+    for k in np.flatnonzero(maybe).tolist():
+        dropped[k] = is_boilerplate(_text(codes[spans[2 * k]:spans[2 * k + 1]]))
+    out, ok = _assemble(codes, spans, starts, dropped, _lower_table())
+    return _text(out) if ok else None
+
+
+def fold_codes(text: str, table: FoldTable) -> NDArray[np.uint32]:
+    """fold_and_collapse, as code points."""
+    return _fold_ws(_codes(text), *table)

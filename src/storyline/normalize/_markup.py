@@ -11,7 +11,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ._fast import fold_and_collapse, fold_table, tidy_punctuation
+from ._fast import (
+    clean_lines,
+    fold_codes,
+    fold_table,
+    prefix_table,
+    tidy_punctuation,
+)
 
 __all__ = ["clean_text", "clean_title"]
 
@@ -132,8 +138,29 @@ def clean_text(text: str) -> str:
     if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     # _fold and _WS in one compiled pass (tickers swallow the white space before them,
-    # so collapsing it first changes nothing)
-    text = fold_and_collapse(text, _FOLD_TABLE)
+    # so collapsing it first changes nothing); then lines to paragraphs in another, the
+    # regexes judging only the lines that may be boilerplate (see _LINE_STARTS)
+    codes = fold_codes(text, _FOLD_TABLE)
+    out = clean_lines(codes, _LINE_STARTS, _MAX_BOILERPLATE_LINE, _is_boilerplate)
+    return out if out is not None else _clean_lines(codes.tobytes().decode("utf-32-le",
+                                                                             "surrogatepass"))
+
+
+# How every boilerplate line can start, in ASCII lower case: the first words of the
+# patterns of _LINE_PATTERNS (and "(", which the compiled pass checks itself). A line
+# starting otherwise is never matched against them, which is most of the cost saved.
+_LINE_STARTS = prefix_table([
+    "additional", "reporting", "writing", "editing", "compiled", "research", "graphics",
+    "translation", "by", "share ", "follow us", "sign up", "subscribe", "click here",
+    "read more", "related", "advertisement", "copyright", "all rights reserved", "get our ",
+    "this article", "this story", "email", "print", "tweet", "facebook", "twitter",
+    "linkedin", "whatsapp",
+])
+
+
+def _clean_lines(text: str) -> str:
+    """clean_text after folding, in Python: the definition the compiled pass follows,
+    and what runs where it does not apply (texts with ticker markup)."""
     if "(>>" in text:
         text = _TICKER_PAREN.sub("", text)
     if "<" in text:
