@@ -188,3 +188,19 @@ def test_a_batch_that_fails_half_way_leaves_the_index_as_it_was(sample_articles)
     fresh.add_many(first)
     fresh.add_many(rest)
     assert list(index.records()) == list(fresh.records())
+
+
+def test_fingerprints_of_code_points_are_those_of_the_texts(sample_articles):
+    from storyline.dedup._kernels import fingerprint_codes, fingerprint_many
+    from storyline.normalize._fast import codes_of
+
+    texts = [a.text for a in sample_articles] + [
+        "", "caf\u00e9 \u201cquoted\u201d \u0800\u07ff", "lone \ud800 surrogate", "\U0001f600 x"]
+    want = fingerprint_many(texts, 5, 8)
+    *got, blob, ends = fingerprint_codes([codes_of(t) for t in texts], 5, 8)
+    for a, b in zip(want, got, strict=True):
+        assert np.array_equal(a, b)
+    data = blob.tobytes()
+    assert [data[ends[i]:ends[i + 1]] for i in range(len(texts))] == \
+        [t.encode("utf-8", "surrogatepass") for t in texts]
+    assert len(fingerprint_codes([], 5, 8)[0]) == 0

@@ -22,7 +22,8 @@ from numpy.typing import NDArray
 
 from ..normalize import sentences as _rules
 
-__all__ = ["Scan", "align_arrays", "content_key", "fingerprint_many", "sampled",
+__all__ = ["Scan", "align_arrays", "content_key", "fingerprint_codes", "fingerprint_many",
+           "sampled",
            "sentence_features", "shared_counts", "shingle_hashes", "word_hash"]
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -413,6 +414,61 @@ def _fingerprint_many(codes: NDArray[np.uint32], bounds: NDArray[np.int64], k: i
         nfp += len(mine)
         fp_off[d + 1] = nfp
     return keys, ntok, fps[:nfp].copy(), fp_off
+
+
+def fingerprint_codes(codes: list[NDArray[np.uint32]], k: int, rate: int) -> tuple[
+        NDArray[np.uint64], NDArray[np.int64], NDArray[np.uint32], NDArray[np.int64],
+        NDArray[np.uint8], NDArray[np.int64]]:
+    """fingerprint_many of texts given as code points, and the texts as one UTF-8 blob
+    with their end offsets (after a 0): text i is ``blob[ends[i]:ends[i + 1]]``. A reader
+    that cleaned the texts in compiled code never makes them strings."""
+    sep = np.full(1, 10, dtype=np.uint32)  # a newline between texts, as fingerprint_many
+    joined = np.concatenate([x for c in codes for x in (c, sep)]) if codes else sep[:0]
+    lengths = np.fromiter((len(c) for c in codes), dtype=np.int64, count=len(codes))
+    edges = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(lengths + 1, out=edges[1:])
+    edges[-1] = len(joined)
+    keys, ntok, fps, offsets = _fingerprint_many(joined, edges, k, rate)
+    blob, ends = _utf8(joined, edges[:-1], lengths)
+    return keys, ntok, fps, offsets, blob, ends
+
+
+@nb.njit(cache=True, nogil=True)
+def _utf8(codes: NDArray[np.uint32], starts: NDArray[np.int64], lengths: NDArray[np.int64]
+          ) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+    """UTF-8 of the texts codes[starts[i]:starts[i] + lengths[i]], surrogates passed
+    through (as str.encode("utf-8", "surrogatepass"))."""
+    size = 0
+    for i in range(len(starts)):
+        for p in range(starts[i], starts[i] + lengths[i]):
+            c = codes[p]
+            size += 1 if c < 0x80 else 2 if c < 0x800 else 3 if c < 0x10000 else 4
+    out = np.empty(size, np.uint8)
+    ends = np.zeros(len(starts) + 1, np.int64)
+    m = 0
+    for i in range(len(starts)):
+        for p in range(starts[i], starts[i] + lengths[i]):
+            c = codes[p]
+            if c < 0x80:
+                out[m] = c
+                m += 1
+            elif c < 0x800:
+                out[m] = 0xC0 | (c >> 6)
+                out[m + 1] = 0x80 | (c & 0x3F)
+                m += 2
+            elif c < 0x10000:
+                out[m] = 0xE0 | (c >> 12)
+                out[m + 1] = 0x80 | ((c >> 6) & 0x3F)
+                out[m + 2] = 0x80 | (c & 0x3F)
+                m += 3
+            else:
+                out[m] = 0xF0 | (c >> 18)
+                out[m + 1] = 0x80 | ((c >> 12) & 0x3F)
+                out[m + 2] = 0x80 | ((c >> 6) & 0x3F)
+                out[m + 3] = 0x80 | (c & 0x3F)
+                m += 4
+        ends[i + 1] = m
+    return out, ends
 
 
 def fingerprint_many(texts: list[str], k: int, rate: int) -> tuple[

@@ -45,7 +45,8 @@ from ..ingest import (
 from ..ingest._formats import Item, read_jsonl_lines
 from ..model import DedupRecord
 from ..normalize import clean_text
-from ._kernels import fingerprint_many
+from ..normalize._markup import clean_text_codes
+from ._kernels import fingerprint_codes, fingerprint_many
 from ._texts import PackedTexts, Reordered
 from .index import DedupConfig, DedupIndex, Prepared
 
@@ -81,7 +82,7 @@ def _prepare_items(items: Iterable[Item], shingle: int, rate: int) -> _Chunk:
     published: list[float] = []
     when: list[int] = []
     lines: list[int | None] = []
-    texts: list[str] = []
+    texts: list[NDArray[np.uint32]] = []
     problems: list[tuple[int, InputProblem]] = []
     path = None
     for item in items:
@@ -93,14 +94,10 @@ def _prepare_items(items: Iterable[Item], shingle: int, rate: int) -> _Chunk:
         when.append(_micros(item.published))
         lines.append(item.line)
         path = item.path
-        texts.append(clean_text(item.original_text or item.text))
-    keys, ntok, fps, offsets = fingerprint_many(texts, shingle, rate)
-    data = [t.encode("utf-8", "surrogatepass") for t in texts]
-    ends = np.zeros(len(data) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter((len(d) for d in data), dtype=np.int64, count=len(data)),
-              out=ends[1:])
+        texts.append(clean_text_codes(item.original_text or item.text))
+    keys, ntok, fps, offsets, blob, ends = fingerprint_codes(texts, shingle, rate)
     prepared = Prepared(ids, np.array(published, dtype=np.float64), keys, ntok, fps, offsets)
-    return _Chunk(prepared, np.array(when, dtype=np.int64), lines, path, b"".join(data), ends,
+    return _Chunk(prepared, np.array(when, dtype=np.int64), lines, path, blob.tobytes(), ends,
                   problems)
 
 

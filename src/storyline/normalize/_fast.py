@@ -17,8 +17,8 @@ import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FoldTable", "clean_lines", "fold_and_collapse", "fold_codes", "fold_table",
-           "prefix_table", "tidy_punctuation"]
+__all__ = ["FoldTable", "clean_codes", "codes_of", "fold_and_collapse", "fold_table",
+           "prefix_table", "text_of", "tidy_punctuation"]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -267,18 +267,27 @@ def _assemble(codes: NDArray[np.uint32], spans: NDArray[np.int64], starts: NDArr
             buf[m] = codes[p]
             m += 1
         open_para = True
-    body = _tidy(buf[:m])
-    n = len(body)
-    out = np.empty(n, np.uint32)
+    return _tidy_join(buf[:m], lower)
+
+
+@nb.njit(cache=True, nogil=True)
+def _tidy_join(codes: NDArray[np.uint32], lower: NDArray[np.bool_]
+               ) -> tuple[NDArray[np.uint32], bool]:
+    """_tidy over paragraphs joined by "\\n\\n", joining again a paragraph that starts in
+    lower case after one that does not end a sentence (_join_broken_paragraphs), in
+    the same pass: tidying never changes the first or last character of a paragraph,
+    and the break it reads as non-letters reads the same as the space it becomes."""
+    n = len(codes)
+    out = np.empty(n + n // 2 + 1, np.uint32)
     m = 0
     p = 0
     while p < n:
-        c = body[p]
-        if c == 10:  # a paragraph break ("\n\n"; paragraphs hold no newline)
-            nxt = body[p + 2]
+        c = codes[p]
+        if c == 10:  # a paragraph break ("\\n\\n"; paragraphs hold no newline)
+            nxt = codes[p + 2]
             if nxt >= 0x10000:
                 return out[:0], False
-            prev = body[p - 1]
+            prev = out[m - 1]
             if lower[nxt] and not (prev == 46 or prev == 33 or prev == 63 or prev == 58
                                    or prev == 59 or prev == 34 or prev == 39 or prev == 41
                                    or prev == 93):
@@ -290,10 +299,42 @@ def _assemble(codes: NDArray[np.uint32], spans: NDArray[np.int64], starts: NDArr
                 m += 2
             p += 2
             continue
+        if c == 32:
+            q = p
+            while q < n and codes[q] == 32:
+                q += 1
+            if q < n and (codes[q] == 44 or codes[q] == 46 or codes[q] == 59 or codes[q] == 58
+                          or codes[q] == 33 or codes[q] == 63 or codes[q] == 41):
+                p = q  # spaces before , . ; : ! ? ) go
+                continue
+            for _ in range(p, q):
+                out[m] = 32
+                m += 1
+            p = q
+            continue
         out[m] = c
         m += 1
         p += 1
+        if (c == 46 or c == 33 or c == 63) and m >= 3 and _lower_ascii(out[m - 2]) \
+                and _lower_ascii(out[m - 3]):
+            q = p
+            if q < n and (codes[q] == 34 or codes[q] == 39):
+                q += 1
+            if q + 1 < n and _upper_ascii(codes[q]) and _lower_ascii(codes[q + 1]):
+                out[m] = 32  # "a statement.Mr. Sestak": the space a scraper lost
+                m += 1
     return out[:m], True
+
+
+@nb.njit(cache=True, nogil=True)
+def _fold_lines(codes: NDArray[np.uint32], keys: NDArray[np.uint32], values: NDArray[np.int64],
+                prefixes: NDArray[np.uint32], lengths: NDArray[np.int64], max_len: int
+                ) -> tuple[NDArray[np.uint32], NDArray[np.int64], NDArray[np.bool_],
+                           NDArray[np.bool_], bool]:
+    """_fold_ws, then _lines, in one call."""
+    folded = _fold_ws(codes, keys, values)
+    spans, starts, maybe, markup = _lines(folded, prefixes, lengths, max_len)
+    return folded, spans, starts, maybe, markup
 
 
 @cache
@@ -316,22 +357,30 @@ def prefix_table(words: list[str]) -> tuple[NDArray[np.uint32], NDArray[np.int64
 LineCheck = Callable[[str], bool]
 
 
-def clean_lines(codes: NDArray[np.uint32], prefixes: tuple[NDArray[np.uint32],
-                NDArray[np.int64]], max_len: int, is_boilerplate: LineCheck) -> str | None:
-    """clean_text from its folded code points on: lines, boilerplate, paragraphs,
-    tidying, broken paragraphs. ``is_boilerplate`` judges the lines that the prefixes
-    do not rule out. None where the compiled pass does not apply (ticker markup, a
-    paragraph starting beyond the BMP): the caller runs the regexes."""
-    spans, starts, maybe, markup = _lines(codes, prefixes[0], prefixes[1], max_len)
+def clean_codes(text: str, table: FoldTable, prefixes: tuple[NDArray[np.uint32],
+                NDArray[np.int64]], max_len: int, is_boilerplate: LineCheck
+                ) -> tuple[NDArray[np.uint32], NDArray[np.uint32] | None]:
+    """clean_text from folding on, as code points: folding and white space, lines,
+    boilerplate, paragraphs, tidying, broken paragraphs. ``is_boilerplate`` judges the
+    lines that the prefixes do not rule out. Returns the folded text and the cleaned
+    one, None where the compiled pass does not apply (ticker markup, a paragraph
+    starting beyond the BMP): the caller runs the regexes on the folded text."""
+    codes, spans, starts, maybe, markup = _fold_lines(_codes(text), table[0], table[1],
+                                                      prefixes[0], prefixes[1], max_len)
     if markup:
-        return None
+        return codes, None
     dropped = np.zeros(len(starts), dtype=np.bool_)
     for k in np.flatnonzero(maybe).tolist():
         dropped[k] = is_boilerplate(_text(codes[spans[2 * k]:spans[2 * k + 1]]))
     out, ok = _assemble(codes, spans, starts, dropped, _lower_table())
-    return _text(out) if ok else None
+    return codes, (out if ok else None)
 
 
-def fold_codes(text: str, table: FoldTable) -> NDArray[np.uint32]:
-    """fold_and_collapse, as code points."""
-    return _fold_ws(_codes(text), *table)
+def codes_of(text: str) -> NDArray[np.uint32]:
+    """A text's code points (lone surrogates pass through)."""
+    return _codes(text)
+
+
+def text_of(codes: NDArray[np.uint32]) -> str:
+    """The text of code points."""
+    return _text(codes)

@@ -11,15 +11,18 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
+
 from ._fast import (
-    clean_lines,
-    fold_codes,
+    clean_codes,
+    codes_of,
     fold_table,
     prefix_table,
+    text_of,
     tidy_punctuation,
 )
 
-__all__ = ["clean_text", "clean_title"]
+__all__ = ["clean_text", "clean_text_codes", "clean_title"]
 
 _QUOTES = str.maketrans(
     {
@@ -135,15 +138,19 @@ def clean_text(text: str) -> str:
     are joined with a space. Agency markup, credits, footnotes, bylines and
     sharing boilerplate are removed.
     """
+    return text_of(clean_text_codes(text))
+
+
+def clean_text_codes(text: str) -> np.ndarray:
+    """clean_text as code points (UTF-32), for callers that go on in compiled code."""
     if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     # _fold and _WS in one compiled pass (tickers swallow the white space before them,
-    # so collapsing it first changes nothing); then lines to paragraphs in another, the
-    # regexes judging only the lines that may be boilerplate (see _LINE_STARTS)
-    codes = fold_codes(text, _FOLD_TABLE)
-    out = clean_lines(codes, _LINE_STARTS, _MAX_BOILERPLATE_LINE, _is_boilerplate)
-    return out if out is not None else _clean_lines(codes.tobytes().decode("utf-32-le",
-                                                                             "surrogatepass"))
+    # so collapsing it first changes nothing); then lines to paragraphs, the regexes
+    # judging only the lines that may be boilerplate (see _LINE_STARTS)
+    folded, out = clean_codes(text, _FOLD_TABLE, _LINE_STARTS, _MAX_BOILERPLATE_LINE,
+                              _is_boilerplate)
+    return out if out is not None else codes_of(_clean_lines(text_of(folded)))
 
 
 # How every boilerplate line can start, in ASCII lower case: the first words of the
