@@ -531,6 +531,27 @@ def test_the_compiled_line_pass_equals_the_regexes_on_hard_cases():
         "Title line\n\n\n\nby the way, lower case.\n\nBy the way, upper.",
         "\u00e9t\u00e9 \u00e0 Paris\n\n\u00e9t\u00e9 encore\n\n\u0130stanbul.",
         "Glued.Sentence ,and spaces .Here\n\nMore .", "See the note [1]\n\nand more; (so)\n\nthen",
+        # NFKC: ligatures, a combining accent after a stable letter, full-width letters
+        "\ufb01nance \u201cnews\u201d", "caf\u00e9 vs cafe\u0301 \u00c5ngstr\u00f6m\u0308",
+        "\uff21\uff22\uff23 \u2460 \u00bd \u2026 \u00a0spaces", "\u1100\u1161 Hangul jamo",
     ]
     for text in texts:
         assert clean_text(text) == _reference_clean_text(text), text
+
+
+def test_characters_taken_as_nfkc_stable_are_so_in_any_context():
+    import unicodedata
+
+    from storyline.normalize._fast import _nfkc_stable
+
+    stable = _nfkc_stable()
+    # second characters of canonical compositions: the quick check's "maybe"
+    composing = set()
+    for c in range(0x10000):
+        nfd = unicodedata.normalize("NFD", chr(c))
+        if len(nfd) >= 2:
+            composing.update(nfd[1:])
+    assert not any(stable[ord(ch)] for ch in composing if ord(ch) < 0x10000)
+    for c in map(int, stable.nonzero()[0]):
+        assert unicodedata.is_normalized("NFKC", chr(c)) and not unicodedata.combining(chr(c))
+    assert stable[0xE9] and stable[0x201C] and not stable[0xA0] and not stable[0xFB01]

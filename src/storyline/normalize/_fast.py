@@ -10,6 +10,7 @@ output on thousands of real articles.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from functools import cache
 
@@ -328,13 +329,35 @@ def _tidy_join(codes: NDArray[np.uint32], lower: NDArray[np.bool_]
 
 @nb.njit(cache=True, nogil=True)
 def _fold_lines(codes: NDArray[np.uint32], keys: NDArray[np.uint32], values: NDArray[np.int64],
-                prefixes: NDArray[np.uint32], lengths: NDArray[np.int64], max_len: int
+                prefixes: NDArray[np.uint32], lengths: NDArray[np.int64], max_len: int,
+                stable: NDArray[np.bool_], check: bool
                 ) -> tuple[NDArray[np.uint32], NDArray[np.int64], NDArray[np.bool_],
-                           NDArray[np.bool_], bool]:
-    """_fold_ws, then _lines, in one call."""
+                           NDArray[np.bool_], bool, bool]:
+    """_fold_ws, then _lines, in one call. With ``check``, first whether every character
+    is one that NFKC keeps in any context (``stable``, see _nfkc_stable); if not, nothing
+    else is done and the last flag says so: the caller normalizes, if it must."""
+    if check:
+        for p in range(len(codes)):
+            c = codes[p]
+            if c >= 128 and (c >= 0x10000 or not stable[c]):
+                return (codes[:0], np.zeros(0, np.int64), np.zeros(0, np.bool_),
+                        np.zeros(0, np.bool_), False, True)
     folded = _fold_ws(codes, keys, values)
     spans, starts, maybe, markup = _lines(folded, prefixes, lengths, max_len)
-    return folded, spans, starts, maybe, markup
+    return folded, spans, starts, maybe, markup, False
+
+
+@cache
+def _nfkc_stable() -> NDArray[np.bool_]:
+    """Characters that leave any text they are in NFKC-normalized if it was so without
+    them (NFKC quick check "yes", combining class 0): those of Latin-1 and Latin
+    Extended-A/B that NFKC keeps, and likewise General Punctuation. Neither block holds a
+    character that composes with the one before it (the quick check's "maybe")."""
+    table = np.zeros(0x10000, dtype=np.bool_)
+    for c in [*range(0x300), *range(0x2000, 0x2070)]:
+        ch = chr(c)
+        table[c] = unicodedata.is_normalized("NFKC", ch) and unicodedata.combining(ch) == 0
+    return table
 
 
 @cache
@@ -360,13 +383,18 @@ LineCheck = Callable[[str], bool]
 def clean_codes(text: str, table: FoldTable, prefixes: tuple[NDArray[np.uint32],
                 NDArray[np.int64]], max_len: int, is_boilerplate: LineCheck
                 ) -> tuple[NDArray[np.uint32], NDArray[np.uint32] | None]:
-    """clean_text from folding on, as code points: folding and white space, lines,
-    boilerplate, paragraphs, tidying, broken paragraphs. ``is_boilerplate`` judges the
-    lines that the prefixes do not rule out. Returns the folded text and the cleaned
-    one, None where the compiled pass does not apply (ticker markup, a paragraph
-    starting beyond the BMP): the caller runs the regexes on the folded text."""
-    codes, spans, starts, maybe, markup = _fold_lines(_codes(text), table[0], table[1],
-                                                      prefixes[0], prefixes[1], max_len)
+    """clean_text as code points: NFKC, folding and white space, lines, boilerplate,
+    paragraphs, tidying, broken paragraphs. ``is_boilerplate`` judges the lines that the
+    prefixes do not rule out. Returns the folded text and the cleaned one, None where
+    the compiled pass does not apply (ticker markup, a paragraph starting beyond the
+    BMP): the caller runs the regexes on the folded text."""
+    args = (table[0], table[1], prefixes[0], prefixes[1], max_len, _nfkc_stable())
+    codes, spans, starts, maybe, markup, unsure = _fold_lines(_codes(text), *args,
+                                                              not text.isascii())
+    if unsure:  # a character NFKC may change: Python's own check decides
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        codes, spans, starts, maybe, markup, _ = _fold_lines(_codes(text), *args, False)
     if markup:
         return codes, None
     dropped = np.zeros(len(starts), dtype=np.bool_)

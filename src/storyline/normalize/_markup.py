@@ -143,11 +143,10 @@ def clean_text(text: str) -> str:
 
 def clean_text_codes(text: str) -> np.ndarray:
     """clean_text as code points (UTF-32), for callers that go on in compiled code."""
-    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    # _fold and _WS in one compiled pass (tickers swallow the white space before them,
-    # so collapsing it first changes nothing); then lines to paragraphs, the regexes
-    # judging only the lines that may be boilerplate (see _LINE_STARTS)
+    # NFKC where a character may need it; _fold and _WS in one compiled pass (tickers
+    # swallow the white space before them, so collapsing it first changes nothing); then
+    # lines to paragraphs, the regexes judging only lines that may be boilerplate
+    # (see _LINE_STARTS)
     folded, out = clean_codes(text, _FOLD_TABLE, _LINE_STARTS, _MAX_BOILERPLATE_LINE,
                               _is_boilerplate)
     return out if out is not None else codes_of(_clean_lines(text_of(folded)))
