@@ -683,7 +683,8 @@ def align_arrays(a_hash: NDArray[np.uint64], ka: NDArray[np.uint64], oa: NDArray
 
 @nb.njit(cache=True, nogil=True)
 def shared_counts(keys_a: NDArray[np.uint32], docs_a: NDArray[np.int64],
-                  keys_b: NDArray[np.uint32], docs_b: NDArray[np.int64]) -> tuple[
+                  keys_b: NDArray[np.uint32], docs_b: NDArray[np.int64] | NDArray[np.uint32]
+                  ) -> tuple[
                       NDArray[np.int64], NDArray[np.int64]]:
     """All (doc_a, doc_b) pairs sharing a key, one entry per shared key; both sorted by key.
 

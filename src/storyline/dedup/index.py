@@ -337,7 +337,7 @@ class DedupIndex:
         keys, docs = keys[order], docs[order]
         pa, pb = [], []
         for run_keys, run_docs in self._postings.runs():  # docs indexed before this batch
-            a, b = shared_counts(keys, docs, run_keys, run_docs.astype(np.int64))
+            a, b = shared_counts(keys, docs, run_keys, run_docs)  # uint32: not copied
             pa.append(a)
             pb.append(b)
         a, b = shared_counts(keys, docs, keys, docs)  # within the batch: earlier docs only
