@@ -204,3 +204,18 @@ def test_fingerprints_of_code_points_are_those_of_the_texts(sample_articles):
     assert [data[ends[i]:ends[i + 1]] for i in range(len(texts))] == \
         [t.encode("utf-8", "surrogatepass") for t in texts]
     assert len(fingerprint_codes([], 5, 8)[0]) == 0
+
+
+def test_merging_two_runs_is_a_stable_sort_of_both():
+    from storyline.dedup._postings import merge_runs
+
+    rng = np.random.default_rng(7)
+    for n1, n2 in ((0, 0), (0, 5), (7, 0), (300, 40), (1000, 1000)):
+        k1 = np.sort(rng.integers(0, 50, n1).astype(np.uint32))
+        k2 = np.sort(rng.integers(0, 50, n2).astype(np.uint32))
+        d1 = np.arange(n1, dtype=np.uint32)
+        d2 = np.arange(n1, n1 + n2, dtype=np.uint32)
+        keys, docs = np.concatenate([k1, k2]), np.concatenate([d1, d2])
+        order = np.argsort(keys, kind="stable")
+        got = merge_runs(k1, d1, k2, d2)
+        assert np.array_equal(got[0], keys[order]) and np.array_equal(got[1], docs[order])

@@ -9,12 +9,46 @@ bytes per posting.
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Postings"]
+__all__ = ["Postings", "merge_runs"]
 
 _BUFFER = 4096
+
+
+@nb.njit(cache=True, nogil=True)
+def merge_runs(k1: NDArray[np.uint32], d1: NDArray[np.uint32], k2: NDArray[np.uint32],
+               d2: NDArray[np.uint32]) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
+    """Two sorted runs as one, the first run's postings first among equal keys (what a
+    stable sort of the two joined gives), in one pass and with no temporary arrays: at
+    a million articles a merge of the largest runs sorted ~1 GB of them."""
+    n1, n2 = len(k1), len(k2)
+    keys = np.empty(n1 + n2, np.uint32)
+    docs = np.empty(n1 + n2, np.uint32)
+    i = j = m = 0
+    while i < n1 and j < n2:
+        if k2[j] < k1[i]:
+            keys[m] = k2[j]
+            docs[m] = d2[j]
+            j += 1
+        else:
+            keys[m] = k1[i]
+            docs[m] = d1[i]
+            i += 1
+        m += 1
+    while i < n1:
+        keys[m] = k1[i]
+        docs[m] = d1[i]
+        i += 1
+        m += 1
+    while j < n2:
+        keys[m] = k2[j]
+        docs[m] = d2[j]
+        j += 1
+        m += 1
+    return keys, docs
 
 
 class Postings:
@@ -48,10 +82,7 @@ class Postings:
         self._runs.append((keys[order], docs[order]))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
             (k2, d2), (k1, d1) = self._runs.pop(), self._runs.pop()
-            keys = np.concatenate([k1, k2])
-            docs = np.concatenate([d1, d2])
-            order = np.argsort(keys, kind="stable")
-            self._runs.append((keys[order], docs[order]))
+            self._runs.append(merge_runs(k1, d1, k2, d2))
 
     def runs(self) -> list[tuple[NDArray[np.uint32], NDArray[np.uint32]]]:
         """Every posting as sorted (keys, docs) runs: the merged runs, then the buffer
