@@ -226,9 +226,9 @@ def dedup(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str,
         index.save(index_dir)
         index.close()
     data.close()
-    rows = [r.to_dict(explain=passages) for r in records]
+    rows = (r.to_dict(explain=passages) for r in records)  # one at a time for JSON Lines
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2))
     else:
         _emit_jsonl(rows)
     groups = len({r.group for r in records})

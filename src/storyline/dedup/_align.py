@@ -13,7 +13,7 @@ so a shared quote is evidence of a shared *event*, not of a shared *report*.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -69,7 +69,6 @@ class Sentences:
 class Alignment:
     """Aligned sentence pairs of texts A and B and the coverage they give each side."""
 
-    pairs: list[tuple[int, int, float]] = field(default_factory=list)  # (i in A, j in B, ratio)
     coverage_a: float = 0.0
     coverage_b: float = 0.0
     plain_coverage_a: float = 0.0  # counting only sentences that are not mostly quotation
@@ -78,6 +77,14 @@ class Alignment:
     plain_tokens: int = 0
     mean_ratio: float = 0.0
     _arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @property
+    def pairs(self) -> list[tuple[int, int, float]]:
+        """The aligned sentences as (i in A, j in B, ratio), made when asked for."""
+        if self._arrays is None:
+            return []
+        pi, pj, ratios = self._arrays
+        return list(zip(pi.tolist(), pj.tolist(), ratios.tolist(), strict=True))
 
     def span_rows(self, a: Sentences, b: Sentences) -> np.ndarray:
         """The aligned sentences as rows (a_start, a_end, b_start, b_end, similarity)."""
@@ -117,7 +124,6 @@ def align(a: Sentences, b: Sentences, config: AlignConfig = AlignConfig()) -> Al
     result = Alignment()
     if not len(pi):
         return result
-    result.pairs = list(zip(pi.tolist(), pj.tolist(), ratios.tolist(), strict=True))
     result._arrays = (pi, pj, ratios)
     tok_a, tok_b, ptok_a, ptok_b, plain = (float(v) for v in stats)
     result.coverage_a = tok_a / max(1, x.ntokens)
@@ -126,7 +132,7 @@ def align(a: Sentences, b: Sentences, config: AlignConfig = AlignConfig()) -> Al
     result.plain_coverage_b = ptok_b / max(1, y.ntokens)
     result.plain_sentences = int(plain)
     result.plain_tokens = int(min(ptok_a, ptok_b))
-    result.mean_ratio = float(ratios.mean())
+    result.mean_ratio = float(ratios.sum() / len(ratios))  # ratios.mean(), bit for bit
     return result
 
 
@@ -134,7 +140,7 @@ def classify(
     al: Alignment, a: Sentences, b: Sentences, config: AlignConfig = AlignConfig()
 ) -> tuple[Relation | None, float]:
     """The relation between A and B implied by their alignment, and its score in [0, 1]."""
-    if not al.pairs:
+    if al._arrays is None:
         return None, 0.0
     a_shorter = a.total_tokens <= b.total_tokens
     cov_short = al.coverage_a if a_shorter else al.coverage_b
