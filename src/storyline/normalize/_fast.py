@@ -187,34 +187,24 @@ def _lines(codes: NDArray[np.uint32], prefixes: NDArray[np.uint32], lengths: NDA
     """The non-empty lines of a folded text, stripped, as spans; per line whether it
     starts a paragraph (after a blank line, or always when the text has no blank line)
     and whether it may be boilerplate; and whether the text has ticker markup ("<",
-    "(>>"), which the regexes remove first."""
+    "(>>"), which the regexes remove first (nothing else is then computed)."""
     n = len(codes)
-    markup = False
-    for p in range(n):
-        if codes[p] == 60 or (codes[p] == 40 and p + 2 < n and codes[p + 1] == 62
-                              and codes[p + 2] == 62):
-            markup = True
-            break
-    f = 0
-    while f < n and _space(codes[f]):
-        f += 1
-    last = n - 1
-    while last >= f and _space(codes[last]):
-        last -= 1
-    blank = False  # "\n\n" in text.strip()
-    for p in range(f, last):
-        if codes[p] == 10 and codes[p + 1] == 10:
-            blank = True
-            break
     nl = 1
     for p in range(n):
-        if codes[p] == 10:
+        c = codes[p]
+        if c == 10:
             nl += 1
+        elif c == 60 or (c == 40 and p + 2 < n and codes[p + 1] == 62 and codes[p + 2] == 62):
+            return np.zeros(0, np.int64), np.zeros(0, np.bool_), np.zeros(0, np.bool_), True
     spans = np.empty(2 * nl, np.int64)
     starts = np.empty(nl, np.bool_)
     maybe = np.empty(nl, np.bool_)
     k = 0
     after_gap = True
+    # "\\n\\n" in text.strip(): an empty line (two newlines in a row) with a non-empty
+    # line somewhere before it and somewhere after it
+    blank = False
+    pending = False
     start = 0
     while start <= n:
         end = start
@@ -227,15 +217,21 @@ def _lines(codes: NDArray[np.uint32], prefixes: NDArray[np.uint32], lengths: NDA
             e -= 1
         if s == e:
             after_gap = True
+            if end == start and k:
+                pending = True
         else:
+            if pending:
+                blank = True
             spans[2 * k] = s
             spans[2 * k + 1] = e
-            starts[k] = after_gap or not blank
+            starts[k] = after_gap
             maybe[k] = _may_be_boilerplate(codes, s, e, prefixes, lengths, max_len)
             after_gap = False
             k += 1
         start = end + 1
-    return spans[:2 * k], starts[:k], maybe[:k], markup
+    if not blank:
+        starts[:k] = True
+    return spans[:2 * k], starts[:k], maybe[:k], False
 
 
 @nb.njit(cache=True, nogil=True)
@@ -264,9 +260,9 @@ def _assemble(codes: NDArray[np.uint32], spans: NDArray[np.int64], starts: NDArr
         else:
             buf[m] = 32
             m += 1
-        for p in range(spans[2 * k], spans[2 * k + 1]):
-            buf[m] = codes[p]
-            m += 1
+        length = spans[2 * k + 1] - spans[2 * k]
+        buf[m:m + length] = codes[spans[2 * k]:spans[2 * k + 1]]
+        m += length
         open_para = True
     return _tidy_join(buf[:m], lower)
 
