@@ -245,7 +245,7 @@ def clusterer_memory(clusterer: Any) -> dict[str, Any]:
         if hasattr(clusterer, name):
             attrs[name] = getattr(clusterer, name)
     skip = {"config", "_features"}
-    first = ["stories", "_postings", "_df", "assignments"]
+    first = ["stories", "_postings", "_ids", "_vocab", "_df", "assignments"]
     names = [a for a in first if a in attrs] + sorted(a for a in attrs if a not in first)
     seen: set[int] = set()
     deep_size(clusterer.config, seen)  # shared constants are not the clusterer's growth
@@ -284,9 +284,13 @@ def structure_stats(clusterer: Any) -> dict[str, Any]:
         lens = [len(v) for v in postings.values()]
         st["posting_entries"] = sum(lens)
         st["longest_posting"] = max(lens, default=0)
-    df = getattr(clusterer, "_df", None)
-    if isinstance(df, dict):
-        st["df_terms"] = len(df)
+    vocabulary = getattr(clusterer, "_ids", getattr(clusterer, "_df", None))
+    if isinstance(vocabulary, dict):
+        st["df_terms"] = len(vocabulary)
+    if isinstance(stories, list):
+        held = [len(s.reports) for s in stories if getattr(s, "reports", None)]
+        st["stories_holding_reports"] = len(held)  # young live stories (split check)
+        st["reports_held"] = sum(held)
     return st
 
 

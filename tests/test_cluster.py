@@ -115,7 +115,9 @@ def test_fit_predict_is_the_stream_loop(sample_articles):
     ordered = stream_order(sample_articles)
     labels = OnlineClusterer().fit_predict(ordered)
     one_by_one = OnlineClusterer()
-    assert labels == [one_by_one.partial_fit(a) for a in ordered]
+    for a in ordered:
+        one_by_one.partial_fit(a)
+    assert labels == [one_by_one.assignments[a.id] for a in ordered]
     assert len(set(labels)) == 4
 
 
@@ -139,3 +141,87 @@ def test_undated_reports_do_not_join_a_look_alike_at_the_same_day_threshold(
     assert len(gm) == 1
     assert gm.isdisjoint(mapping[a.id] for a in sample_articles)
     assert len(set(mapping.values())) == 5
+
+
+# Two events in one town on one day: everything shares "Velmora", little else.
+DOCKS = [
+    "Velmora dockers walked out at dawn and harbour cranes stood idle along the container quay.",
+    "The union says the Velmora dock strike will last until night-shift pay is restored; "
+    "container ships are queueing outside the harbour.",
+]
+FERRIES = [
+    "Velmora ferry timetables to the northern islands were cut after two vessels failed "
+    "safety inspections.",
+    "Islanders face longer waits: with two of its ferries out of service, the Velmora "
+    "operator runs one crossing a day until the inspectors sign off.",
+]
+
+
+def _split_stream(config: ClusterConfig) -> OnlineClusterer:
+    c = OnlineClusterer(config)
+    for i, text in enumerate([DOCKS[0], FERRIES[0], DOCKS[1], FERRIES[1]]):
+        c.partial_fit(_art(f"r{i}", text, "Velmora", days=i / 24))
+    return c
+
+
+def test_a_story_of_two_groups_far_apart_splits():
+    # a threshold of -1 joins every report that shares a term: one story of both events,
+    # until the fourth report lets the split check see two groups
+    c = _split_stream(ClusterConfig(threshold=-1.0, day_step=0.0, gap_slope=0.0))
+    a = c.assignments
+    assert a["r0"] == a["r2"] and a["r1"] == a["r3"] and a["r0"] != a["r1"]
+    halves = [s for s in c.stories if s.members]
+    assert sorted(sorted(s.members) for s in halves) == [["r0", "r2"], ["r1", "r3"]]
+    # each half is a story of its own: its centroid, titles and time are its reports' only
+    docks = next(s for s in halves if "r0" in s.members)
+    assert "quay" in docks.centroid and not any("ferr" in t for t in docks.centroid)
+    assert docks.last == datetime(2025, 3, 1, 2, tzinfo=UTC).timestamp()
+    # and can be found again: the next dock report joins the dock half
+    c.partial_fit(_art("r4", "Velmora dockers kept the container quay cranes idle.", "Velmora",
+                       days=0.2))
+    assert c.assignments["r4"] == a["r0"]
+
+
+def test_without_the_split_check_the_two_groups_stay_one_story():
+    c = _split_stream(ClusterConfig(threshold=-1.0, day_step=0.0, gap_slope=0.0,
+                                    split_threshold=0.0))
+    assert len(set(c.assignments.values())) == 1
+
+
+def test_reports_of_one_event_do_not_split():
+    reports = [FLOOD, FLOOD2,
+               "Riverton's fire service evacuated 400 homes when the Arlen burst its banks.",
+               "The Arlen river flooded 400 Riverton homes; the fire service led evacuations.",
+               "Evacuations continued in Riverton, where the Arlen river flooded 400 homes."]
+    c = OnlineClusterer(ClusterConfig(split_threshold=0.5))  # even at the merge threshold
+    for i, text in enumerate(reports):
+        c.partial_fit(_art(f"f{i}", text, "Riverton flood", days=i / 24))
+    assert len(set(c.assignments.values())) == 1
+
+
+def test_an_established_story_keeps_no_reports_for_the_split_check():
+    c = OnlineClusterer(ClusterConfig(split_max=4))
+    for i in range(6):
+        c.partial_fit(_art(f"f{i}", FLOOD if i % 2 else FLOOD2, "Riverton flood", days=i / 24))
+    story = c.stories[0]
+    assert story.size == 6 and story.reports is None  # memory stays bounded for big stories
+    young = OnlineClusterer()
+    young.partial_fit(_art("y", FLOOD, "Riverton flood"))
+    assert young.stories[0].reports is not None and len(young.stories[0].reports) == 1
+
+
+def test_a_dormant_story_frees_its_reports():
+    c = OnlineClusterer(ClusterConfig(window_days=3.0))
+    c.partial_fit(_art("old", FLOOD, "Flood", days=0))
+    c.partial_fit(_art("new", FLOOD2, "Flood", days=30))
+    assert c.stories[0].reports is None
+
+
+def test_copies_of_one_report_do_not_split_off_as_a_group():
+    # dedup folds copies before clustering, but a raw stream may carry them: two copies of
+    # one ferry report are one report, not a group of two
+    c = OnlineClusterer(ClusterConfig(threshold=-1.0, day_step=0.0, gap_slope=0.0))
+    stream = [DOCKS[0], FERRIES[0], DOCKS[1], FERRIES[0]]
+    for i, text in enumerate(stream):
+        c.partial_fit(_art(f"r{i}", text, "Velmora", days=i / 24))
+    assert len(set(c.assignments.values())) == 1

@@ -11,7 +11,17 @@ words) while a look-alike report a day or more later must be clearly closer.
 Candidate stories come from an inverted index over each story's strongest terms, so
 the cost per article depends on how many live stories share its terms, not on the
 archive size. A story goes dormant once no report has joined it for ``window_days``.
-Batch clustering is this same loop over articles sorted by publication date.
+
+Two checks correct the greedy choice once more reports have arrived. Merge: when an
+article links two stories whose centroids are alike (``merge_threshold``), they become
+one. Split: when an article joins a story of 4 to ``split_max`` reports, the story's
+reports are divided in two (2-means on their strongest terms); if both halves hold at
+least ``split_min`` reports and their centroids are far apart (cosine under
+``split_threshold``), the story splits. A single article's similarity to a centroid can
+be misled by shared background; two groups' centroids rarely are, so a follow-up that
+joined yesterday's story on shared names leaves it once it has company. The gap between
+the two thresholds (merge at 0.5, split under 0.3) keeps a story from flipping back and
+forth. Batch clustering is this same loop over articles sorted by publication date.
 """
 
 from __future__ import annotations
@@ -19,13 +29,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from array import array
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
 
+import numpy as np
+
 from ..model import Article
 from ._features import FeatureConfig, article_features
+from ._kernels import two_means
 
 __all__ = ["ClusterConfig", "OnlineClusterer"]
 
@@ -49,6 +63,10 @@ class ClusterConfig:
     lead_weight: float = 2.0
     entity_weight: float = 1.5
     merge_threshold: float = 0.5  # centroid cosine at which two stories an article links merge
+    split_threshold: float = 0.3  # centroid cosine under which a story's two halves split
+    split_min: int = 2  # reports each half needs for a split
+    split_max: int = 64  # a story with more reports is established: no more split checks
+    split_terms: int = 32  # strongest terms of each report kept for the split check
 
     @property
     def features(self) -> FeatureConfig:
@@ -68,6 +86,16 @@ class ClusterConfig:
 
 
 @dataclass(slots=True)
+class _Member:
+    """What the split check keeps of a report while its story is young and live."""
+
+    terms: array  # term ids: the report's strongest terms, then its title's terms
+    weights: array
+    n_body: int  # how many of ``terms`` are body terms
+    ts: float | None
+
+
+@dataclass(slots=True)
 class _Story:
     id: str
     centroid: dict[str, float] = field(default_factory=dict)
@@ -79,6 +107,7 @@ class _Story:
     when: float | None = None  # the story's time: a moving average of its reports' times
     titles: dict[str, float] = field(default_factory=dict)  # sum of title vectors
     titles_norm2: float = 0.0
+    reports: list[_Member] | None = field(default_factory=list)  # aligned with members
 
     def add(self, vec: dict[str, float], article_id: str, ts: float | None,
             ema: float = 1.0) -> None:
@@ -108,6 +137,10 @@ class _Story:
         for t, w in other.titles.items():
             self.titles[t] = self.titles.get(t, 0.0) + w
         self.titles_norm2 = sum(w * w for w in self.titles.values())
+        if self.reports is not None and other.reports is not None:
+            self.reports.extend(other.reports)
+        else:
+            self.reports = None
         other.free()
         other.members = []
 
@@ -127,12 +160,16 @@ class _Story:
     def free(self) -> None:
         """Drop what only matching needs (the story went dormant or was merged away)."""
         self.centroid, self.norm2, self.titles, self.titles_norm2 = {}, 0.0, {}, 0.0
+        self.reports = None
 
     def cosine(self, vec: dict[str, float]) -> float:
         if self.norm2 <= 0:
             return 0.0
         c = self.centroid
         return sum(w * c.get(t, 0.0) for t, w in vec.items()) / math.sqrt(self.norm2)
+
+
+_COPY_COSINE = 0.8  # reports this alike on their strongest terms count once in a split
 
 
 class OnlineClusterer:
@@ -142,7 +179,9 @@ class OnlineClusterer:
         self.config = config or ClusterConfig.default()
         self._features = self.config.features
         self.stories: list[_Story] = []
-        self._df: dict[str, int] = {}
+        self._ids: dict[str, int] = {}  # term -> id
+        self._vocab: list[str] = []  # id -> term
+        self._df = array("q")  # document frequency by term id
         self._n = 0
         self._postings: dict[str, list[int]] = {}
         self._clock: float | None = None  # latest publication time seen
@@ -160,11 +199,18 @@ class OnlineClusterer:
         """The article's unit TF-IDF vector and its title's unit IDF vector."""
         raw, title_terms = article_features(article, self._features)
         self._n += 1
-        df = self._df
-        for t in raw:
-            df[t] = df.get(t, 0) + 1
+        ids, vocab, df = self._ids, self._vocab, self._df
         n = self._n
-        idf = {t: math.log((1 + n) / (1 + df[t])) + 1.0 for t in raw}
+        idf = {}
+        for t in raw:
+            i = ids.get(t)
+            if i is None:
+                i = ids[t] = len(vocab)
+                vocab.append(t)
+                df.append(1)
+            else:
+                df[i] += 1
+            idf[t] = math.log((1 + n) / (1 + df[i])) + 1.0
         vec = {t: w * idf[t] for t, w in raw.items()}
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
         tvec = {t: idf[t] for t in title_terms if t in idf}
@@ -242,10 +288,7 @@ class OnlineClusterer:
         target.absorb(source)
         source.merged_into = keep
         strongest = sorted(target.centroid.items(), key=lambda kv: -kv[1])
-        for t, _w in strongest[: self.config.index_terms]:
-            plist = self._postings.setdefault(t, [])
-            if keep not in plist[-3:]:
-                plist.append(keep)
+        self._index(keep, strongest[: self.config.index_terms], recent=3)
 
     def partial_fit(self, article: Article) -> str:
         """Place one article; return its story id."""
@@ -280,21 +323,93 @@ class OnlineClusterer:
             self.stories.append(_Story(sid))
             best = len(self.stories) - 1
         story = self.stories[best]
-        story.add(vec, article.id, ts if ts is not None else self._clock, cfg.time_ema)
+        when = ts if ts is not None else self._clock
+        story.add(vec, article.id, when, cfg.time_ema)
         if cfg.title_mix and tvec:
             story.add_title(tvec)
         top = sorted(vec.items(), key=lambda kv: -kv[1])[: cfg.index_terms]
+        self._index(best, top)
+        self.assignments[article.id] = story.id
+        if story.reports is not None:
+            if story.size > cfg.split_max:
+                story.reports = None  # established: the split check no longer applies
+            else:
+                story.reports.append(self._member(top[: cfg.split_terms], tvec, when))
+                self._split_check(best)
+        return self.assignments[article.id]
+
+    def _index(self, s: int, top: list[tuple[str, float]], recent: int = 1) -> None:
+        """Post story ``s`` under terms, unless among the term's ``recent`` last entries."""
         for t, _w in top:
             plist = self._postings.setdefault(t, [])
-            if not plist or plist[-1] != best:
-                plist.append(best)
-        self.assignments[article.id] = story.id
-        return story.id
+            if s not in plist[-recent:]:
+                plist.append(s)
+
+    def _member(self, top: list[tuple[str, float]], tvec: dict[str, float],
+                ts: float | None) -> _Member:
+        ids = self._ids
+        terms = array("i", [ids[t] for t, _w in top])
+        weights = array("f", [w for _t, w in top])
+        terms.extend(ids[t] for t in tvec)
+        weights.extend(tvec.values())
+        return _Member(terms, weights, len(top), ts)
+
+    def _split_check(self, s: int) -> None:
+        """Split story ``s`` in two if its reports form two groups far apart (see above)."""
+        cfg = self.config
+        story = self.stories[s]
+        reports = story.reports
+        if reports is None or len(reports) < max(4, 2 * cfg.split_min):
+            return
+        body = [r.n_body for r in reports]
+        terms = np.concatenate([np.frombuffer(r.terms, np.int32)[:k]
+                                for r, k in zip(reports, body, strict=True)])
+        weights = np.concatenate([np.frombuffer(r.weights, np.float32)[:k]
+                                  for r, k in zip(reports, body, strict=True)])
+        columns, local = np.unique(terms, return_inverse=True)
+        labels = two_means(local.astype(np.int64), weights.astype(np.float64),
+                           np.cumsum([0, *body], dtype=np.int64), len(columns),
+                           _COPY_COSINE, cfg.split_min, cfg.split_threshold)
+        if not labels.size:
+            return
+        keep = labels == labels[0]  # the half holding the story's first report keeps its id
+        stay = [i for i in range(len(reports)) if keep[i]]
+        leave = [i for i in range(len(reports)) if not keep[i]]
+        members = story.members
+        moved_ids = [members[i] for i in leave]
+        sid = "s-" + hashlib.sha1(("split:" + ",".join(moved_ids)).encode()).hexdigest()[:10]
+        self.stories.append(_Story(sid))
+        new_s = len(self.stories) - 1
+        self._rebuild(new_s, moved_ids, [reports[i] for i in leave])
+        self._rebuild(s, [members[i] for i in stay], [reports[i] for i in stay])
+
+    def _rebuild(self, s: int, members: list[str], reports: list[_Member]) -> None:
+        """Make story ``s`` the given reports (one half of a split)."""
+        cfg, vocab = self.config, self._vocab
+        story = self.stories[s]
+        story.centroid, story.titles = {}, {}
+        story.norm2, story.titles_norm2 = 0.0, 0.0
+        story.members, story.size, story.last, story.when = [], 0, None, None
+        story.reports = reports
+        for article_id, r in zip(members, reports, strict=True):
+            body = {vocab[t]: w for t, w in zip(r.terms[: r.n_body], r.weights[: r.n_body],
+                                                 strict=True)}
+            story.add(body, article_id, r.ts, cfg.time_ema)
+            title = {vocab[t]: w for t, w in zip(r.terms[r.n_body:], r.weights[r.n_body:],
+                                                  strict=True)}
+            if cfg.title_mix and title:
+                story.add_title(title)
+            self.assignments[article_id] = story.id
+        strongest = sorted(story.centroid.items(), key=lambda kv: -kv[1])[: cfg.index_terms]
+        self._index(s, strongest, recent=3)
 
     def fit_predict(self, articles: list[Article]) -> list[str]:
         """Place articles in the order given (a stream) and return their story ids.
 
         Call it with articles sorted by publication date for batch clustering; it is the
-        same loop as feeding them one by one, so results never depend on batching.
+        same loop as feeding them one by one, so results never depend on batching. The ids
+        are the final ones: a later merge or split can move an earlier article.
         """
-        return [self.partial_fit(a) for a in articles]
+        for a in articles:
+            self.partial_fit(a)
+        return [self.assignments[a.id] for a in articles]
