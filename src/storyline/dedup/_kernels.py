@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..normalize import sentences as _rules
+from ..normalize._fast import is_space as _space
 
 __all__ = ["Scan", "align_arrays", "content_key", "fingerprint_codes", "fingerprint_many",
            "sampled",
@@ -65,15 +66,6 @@ def _lower(c: int) -> int:
     if c < 0x10000:
         return int(_LOWER[c])
     return int(c)
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _space(c: int) -> bool:
-    """str.isspace()."""
-    if c < 128:
-        return c == 32 or 9 <= c <= 13 or 28 <= c <= 31
-    return (c == 0x85 or c == 0xA0 or c == 0x1680 or 0x2000 <= c <= 0x200A or c == 0x2028
-            or c == 0x2029 or c == 0x202F or c == 0x205F or c == 0x3000)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")

@@ -18,7 +18,7 @@ import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FoldTable", "clean_codes", "codes_of", "fold_and_collapse", "fold_table",
+__all__ = ["FoldTable", "clean_codes", "codes_of", "fold_and_collapse", "fold_table", "is_space",
            "prefix_table", "text_of", "tidy_punctuation"]
 
 
@@ -72,6 +72,37 @@ def _upper_ascii(c: int) -> bool:
     return 65 <= c <= 90
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _tidy_step(codes: NDArray[np.uint32], p: int, out: NDArray[np.uint32],
+               m: int) -> tuple[int, int]:
+    """One step of _tidy at ``codes[p]``, writing to ``out[m:]``; the next ``p`` and ``m``."""
+    n = len(codes)
+    c = codes[p]
+    if c == 32:
+        q = p
+        while q < n and codes[q] == 32:
+            q += 1
+        if q < n and (codes[q] == 44 or codes[q] == 46 or codes[q] == 59 or codes[q] == 58
+                      or codes[q] == 33 or codes[q] == 63 or codes[q] == 41):
+            return q, m  # spaces before , . ; : ! ? ) go
+        for _ in range(p, q):
+            out[m] = 32
+            m += 1
+        return q, m
+    out[m] = c
+    m += 1
+    p += 1
+    if (c == 46 or c == 33 or c == 63) and m >= 3 and _lower_ascii(out[m - 2]) \
+            and _lower_ascii(out[m - 3]):
+        q = p
+        if q < n and (codes[q] == 34 or codes[q] == 39):
+            q += 1
+        if q + 1 < n and _upper_ascii(codes[q]) and _lower_ascii(codes[q + 1]):
+            out[m] = 32  # "a statement.Mr. Sestak": the space a scraper lost
+            m += 1
+    return p, m
+
+
 @nb.njit(cache=True, nogil=True)
 def _tidy(codes: NDArray[np.uint32]) -> NDArray[np.uint32]:
     n = len(codes)
@@ -79,31 +110,7 @@ def _tidy(codes: NDArray[np.uint32]) -> NDArray[np.uint32]:
     m = 0
     p = 0
     while p < n:
-        c = codes[p]
-        if c == 32:
-            q = p
-            while q < n and codes[q] == 32:
-                q += 1
-            if q < n and (codes[q] == 44 or codes[q] == 46 or codes[q] == 59 or codes[q] == 58
-                          or codes[q] == 33 or codes[q] == 63 or codes[q] == 41):
-                p = q  # spaces before , . ; : ! ? ) go
-                continue
-            for _ in range(p, q):
-                out[m] = 32
-                m += 1
-            p = q
-            continue
-        out[m] = c
-        m += 1
-        p += 1
-        if (c == 46 or c == 33 or c == 63) and m >= 3 and _lower_ascii(out[m - 2]) \
-                and _lower_ascii(out[m - 3]):
-            q = p
-            if q < n and (codes[q] == 34 or codes[q] == 39):
-                q += 1
-            if q + 1 < n and _upper_ascii(codes[q]) and _lower_ascii(codes[q + 1]):
-                out[m] = 32  # "a statement.Mr. Sestak": the space a scraper lost
-                m += 1
+        p, m = _tidy_step(codes, p, out, m)
     return out[:m]
 
 
@@ -139,7 +146,7 @@ def tidy_punctuation(text: str) -> str:
 # -- the line structure of clean_text ---------------------------------------------------
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _space(c: int) -> bool:
+def is_space(c: int) -> bool:
     """str.isspace(), which is what str.strip() strips."""
     if c < 128:
         return c == 32 or 9 <= c <= 13 or 28 <= c <= 31
@@ -211,9 +218,9 @@ def _lines(codes: NDArray[np.uint32], prefixes: NDArray[np.uint32], lengths: NDA
         while end < n and codes[end] != 10:
             end += 1
         s, e = start, end
-        while s < e and _space(codes[s]):
+        while s < e and is_space(codes[s]):
             s += 1
-        while e > s and _space(codes[e - 1]):
+        while e > s and is_space(codes[e - 1]):
             e -= 1
         if s == e:
             after_gap = True
@@ -296,30 +303,7 @@ def _tidy_join(codes: NDArray[np.uint32], lower: NDArray[np.bool_]
                 m += 2
             p += 2
             continue
-        if c == 32:
-            q = p
-            while q < n and codes[q] == 32:
-                q += 1
-            if q < n and (codes[q] == 44 or codes[q] == 46 or codes[q] == 59 or codes[q] == 58
-                          or codes[q] == 33 or codes[q] == 63 or codes[q] == 41):
-                p = q  # spaces before , . ; : ! ? ) go
-                continue
-            for _ in range(p, q):
-                out[m] = 32
-                m += 1
-            p = q
-            continue
-        out[m] = c
-        m += 1
-        p += 1
-        if (c == 46 or c == 33 or c == 63) and m >= 3 and _lower_ascii(out[m - 2]) \
-                and _lower_ascii(out[m - 3]):
-            q = p
-            if q < n and (codes[q] == 34 or codes[q] == 39):
-                q += 1
-            if q + 1 < n and _upper_ascii(codes[q]) and _lower_ascii(codes[q + 1]):
-                out[m] = 32  # "a statement.Mr. Sestak": the space a scraper lost
-                m += 1
+        p, m = _tidy_step(codes, p, out, m)
     return out[:m], True
 
 
