@@ -225,3 +225,55 @@ def test_copies_of_one_report_do_not_split_off_as_a_group():
     for i, text in enumerate(stream):
         c.partial_fit(_art(f"r{i}", text, "Velmora", days=i / 24))
     assert len(set(c.assignments.values())) == 1
+
+
+def test_spacy_title_entities_add_names_capitals_miss():
+    from storyline.cluster._entities import tag_title
+    from storyline.cluster._features import article_features
+
+    art = _art("t", "Tariffs on imported parts hit carmakers on Monday.",
+               "Trump's tariffs hit Ford and GM")
+    plain, plain_title = article_features(art)
+    assert "@trump" not in plain  # the title's first word: capitals say nothing there
+    names = tag_title(art.title)
+    assert "@trump" in names and "@ford" in names
+    raw, title_set = article_features(art, entities=names)
+    assert "@trump" in raw and "@trump" in title_set
+    assert raw["@ford"] == plain["@ford"]  # a name both ways is counted once
+
+
+def test_entity_names_are_normalised_and_dates_dropped():
+    from storyline.cluster._entities import entity_names, tag_title
+
+    assert entity_names("the European Union's", "ORG") == ["@european_union"]
+    assert entity_names("Joe Biden", "PERSON") == ["@joe_biden", "@biden"]
+    assert entity_names("Joe Biden", "ORG") == ["@joe_biden"]
+    names = tag_title("Storm closes Oslo airport on Monday, 12 March")
+    assert "@oslo" in names
+    assert not any("monday" in n or "march" in n or "12" in n for n in names)
+
+
+def test_batched_tagging_gives_the_same_stories(sample_articles):
+    from storyline.cluster._entities import tag_title, tag_titles
+
+    titles = [a.title or "" for a in sample_articles]
+    assert list(tag_titles(titles, batch_size=7)) == [tag_title(t) for t in titles]
+    ordered = sorted(sample_articles, key=lambda a: (a.published is None, a.published))
+    batch = OnlineClusterer().fit_predict(ordered)
+    one = OnlineClusterer()
+    for a in ordered:
+        one.partial_fit(a)  # tagged one title at a time
+    assert batch == [one.assignments[a.id] for a in ordered]
+
+
+def test_title_ner_off_never_loads_spacy(monkeypatch):
+    from storyline.cluster import online
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("spaCy was called")
+
+    monkeypatch.setattr(online, "tag_title", refuse)
+    monkeypatch.setattr(online, "tag_titles", refuse)
+    c = OnlineClusterer(ClusterConfig(title_ner=False))
+    c.fit_predict([_art("a", FLOOD, "Riverton flood"), _art("b", FLOOD2, "Flood")])
+    assert c.assignments["a"] == c.assignments["b"]

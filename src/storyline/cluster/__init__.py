@@ -6,13 +6,14 @@ order; copies and versions folded by dedup join their canonical article's story.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..dedup import stream_order
 from ..model import Article, DedupRecord, Story
+from ._entities import tag_titles
 from .online import ClusterConfig, OnlineClusterer
 
-__all__ = ["ClusterConfig", "OnlineClusterer", "cluster", "assign_stories"]
+__all__ = ["ClusterConfig", "OnlineClusterer", "cluster", "assign_stories", "tag_titles"]
 
 
 def assign_stories(
@@ -21,14 +22,22 @@ def assign_stories(
     *,
     config: ClusterConfig | None = None,
     progress: Callable[[int], None] | None = None,
+    entities: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, str]:
-    """Map every article id to a story id."""
+    """Map every article id to a story id.
+
+    ``entities``: title entities already computed (``tag_titles``), by article id;
+    by default titles are tagged here, in batches."""
     batch = list(articles)
     canonical_of = {r.id: r.of for r in dedup_records or () if r.of is not None}
     clusterer = OnlineClusterer(config)
-    for article in stream_order(batch):
+    ordered = stream_order(batch)
+    fresh = [a for a in ordered if a.id not in canonical_of]  # copies are not tagged
+    tags = iter([entities.get(a.id) for a in fresh] if entities is not None
+                else clusterer.tag(fresh))
+    for article in ordered:
         if article.id not in canonical_of:
-            clusterer.partial_fit(article)
+            clusterer.partial_fit(article, next(tags))
         if progress is not None:
             progress(1)
     out = {}

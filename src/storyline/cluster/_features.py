@@ -1,14 +1,16 @@
 """Article features for story clustering: weighted terms and proper-noun phrases.
 
-Cheap by design (regular expressions, no parser): the clustering stage must
-keep up with a feed. Proper-noun phrases stand in for named entities here; the
-brief, which runs on one story at a time, uses spaCy's NER.
+Cheap by design (regular expressions): the clustering stage must keep up with a
+feed. Names in the body are proper-noun phrases; the title's names are those phrases
+plus, when given, spaCy's named entities (``_entities``), computed by the caller in
+batches.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -110,10 +112,14 @@ def _title_entities(title: str, body_entities: list[str]) -> list[str]:
 
 
 def article_features(
-    article: Article, config: FeatureConfig = _DEFAULT
+    article: Article, config: FeatureConfig = _DEFAULT, entities: Sequence[str] = ()
 ) -> tuple[dict[str, float], set[str]]:
     """Sublinear term weights by field before IDF (``1 + log(weighted tf)``), and the
-    title's own terms and names (for the title-to-titles similarity)."""
+    title's own terms and names (for the title-to-titles similarity).
+
+    ``entities`` are the title's named entities as feature names (``@name``, see
+    ``_entities.tag_titles``); they join the title's proper-noun phrases, each name
+    counted once."""
     counts: dict[str, float] = {}
     title = article.title or ""
     body = article.text
@@ -128,6 +134,8 @@ def article_features(
         counts[t] = counts.get(t, 0.0) + 1.0
     body_entities = _entities(body)
     title_entities = _title_entities(title, body_entities)
+    if entities:
+        title_entities = list(dict.fromkeys([*title_entities, *entities]))
     for e in title_entities:
         counts[e] = counts.get(e, 0.0) + config.title_weight * config.entity_weight
     for e in body_entities:
@@ -136,6 +144,8 @@ def article_features(
     return raw, set(title_terms) | set(title_entities)
 
 
-def raw_features(article: Article, config: FeatureConfig = _DEFAULT) -> dict[str, float]:
+def raw_features(
+    article: Article, config: FeatureConfig = _DEFAULT, entities: Sequence[str] = ()
+) -> dict[str, float]:
     """Sublinear term weights by field, before IDF: ``1 + log(weighted tf)``."""
-    return article_features(article, config)[0]
+    return article_features(article, config, entities)[0]

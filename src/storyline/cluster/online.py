@@ -30,6 +30,7 @@ import hashlib
 import json
 import math
 from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -38,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from ..model import Article
+from ._entities import tag_title, tag_titles
 from ._features import FeatureConfig, article_features
 from ._kernels import two_means
 
@@ -67,6 +69,7 @@ class ClusterConfig:
     split_min: int = 2  # reports each half needs for a split
     split_max: int = 64  # a story with more reports is established: no more split checks
     split_terms: int = 32  # strongest terms of each report kept for the split check
+    title_ner: bool = True  # spaCy's named entities of titles join the features
 
     @property
     def features(self) -> FeatureConfig:
@@ -195,9 +198,12 @@ class OnlineClusterer:
         ts = article.published.timestamp()
         return None if ts > self._future else ts
 
-    def _vectors(self, article: Article) -> tuple[dict[str, float], dict[str, float]]:
+    def _vectors(self, article: Article, entities: Sequence[str] | None
+                 ) -> tuple[dict[str, float], dict[str, float]]:
         """The article's unit TF-IDF vector and its title's unit IDF vector."""
-        raw, title_terms = article_features(article, self._features)
+        if entities is None and self.config.title_ner:
+            entities = tag_title(article.title or "")
+        raw, title_terms = article_features(article, self._features, entities or ())
         self._n += 1
         ids, vocab, df = self._ids, self._vocab, self._df
         n = self._n
@@ -290,9 +296,13 @@ class OnlineClusterer:
         strongest = sorted(target.centroid.items(), key=lambda kv: -kv[1])
         self._index(keep, strongest[: self.config.index_terms], recent=3)
 
-    def partial_fit(self, article: Article) -> str:
-        """Place one article; return its story id."""
-        vec, tvec = self._vectors(article)
+    def partial_fit(self, article: Article, entities: Sequence[str] | None = None) -> str:
+        """Place one article; return its story id.
+
+        ``entities``: the title's named entities, if the caller tagged titles in a batch
+        (``tag_titles``, three times faster); when None and ``title_ner`` is on, the title
+        is tagged here."""
+        vec, tvec = self._vectors(article, entities)
         cfg = self.config
         ts = self._timestamp(article)
         if ts is not None:
@@ -410,6 +420,13 @@ class OnlineClusterer:
         same loop as feeding them one by one, so results never depend on batching. The ids
         are the final ones: a later merge or split can move an earlier article.
         """
-        for a in articles:
-            self.partial_fit(a)
+        for a, entities in zip(articles, self.tag(articles), strict=True):
+            self.partial_fit(a, entities)
         return [self.assignments[a.id] for a in articles]
+
+    def tag(self, articles: Iterable[Article]) -> Iterator[list[str] | None]:
+        """Title entities for ``partial_fit``, tagged in batches (lazily); None each when
+        ``title_ner`` is off."""
+        if not self.config.title_ner:
+            return (None for _ in articles)
+        return tag_titles(a.title or "" for a in articles)
