@@ -242,3 +242,82 @@ def test_prepared_rows_are_those_of_preparing_them_alone(sample_articles):
         assert np.array_equal(getattr(part, name), getattr(alone, name)), name
     assert part.ids == alone.ids
     assert np.array_equal(whole[2:5].fps, prepare(ids[2:5], when[2:5], texts[2:5]).fps)
+
+
+# -- a passage in thousands of articles (boilerplate, stock phrases) ---------------------
+
+def _random_story(rng, words: list[str], sentences: int) -> str:
+    paras = []
+    for _ in range(sentences):
+        sent = [rng.choice(words) for _ in range(rng.randint(12, 20))]
+        paras.append(" ".join(sent).capitalize() + ".")
+    return "\n\n".join(paras)
+
+
+def _stock_corpus(n: int):
+    """``n`` unrelated short stories, each with the same two stock paragraphs, then
+    twelve light edits of the first story, dated after all of them."""
+    import random
+
+    rng = random.Random(7)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = sorted({"".join(rng.choice(letters) for _ in range(rng.randint(3, 9)))
+                    for _ in range(4000)})
+    stock = ("The company did not immediately respond to a request for comment on the "
+             "matter on Tuesday.\n\nThis material may not be published, broadcast, "
+             "rewritten or redistributed without permission from the news agency.")
+    articles = []
+    for k in range(n):
+        text = _random_story(rng, words, 3) + "\n\n" + stock
+        articles.append(storyline.normalize.normalize_article(Article(
+            id=f"s{k}", text=text, published=datetime(2025, 1, 1, tzinfo=UTC)
+            + (k * (datetime(2025, 1, 2, tzinfo=UTC) - datetime(2025, 1, 1, tzinfo=UTC))))))
+    base = articles[0].text
+    for k in range(12):
+        edited = base.replace(base.split()[3], f"edit{k}", 1)
+        articles.append(storyline.normalize.normalize_article(Article(
+            id=f"copy{k}", text=edited, published=datetime(2026, 1, 1 + k, tzinfo=UTC))))
+    return articles
+
+
+def test_a_fingerprint_keeps_only_its_first_articles():
+    """Postings of a passage that recurs everywhere stop growing at max_postings, so an
+    article that has it is compared with at most that many earlier ones for it."""
+    import numpy as np
+
+    from storyline.dedup import DedupConfig
+
+    articles = _stock_corpus(40)
+    index = DedupIndex(DedupConfig(max_postings=5), workers=1)
+    index.add_many(articles)
+    keys, _ = index._postings.arrays()
+    assert np.unique(keys, return_counts=True)[1].max() == 5
+    unlimited = DedupIndex(DedupConfig(max_postings=0), workers=1)
+    unlimited.add_many(articles)
+    keys, _ = unlimited._postings.arrays()
+    assert np.unique(keys, return_counts=True)[1].max() > 5
+
+
+def test_postings_cap_does_not_depend_on_batches_and_keeps_copies():
+    """The same postings and records whether articles come one at a time or in one
+    batch; copies of a story found even when it has more copies than max_postings
+    (the first postings of each of its fingerprints are the story's own)."""
+    import numpy as np
+
+    from storyline.dedup import DedupConfig
+
+    articles = _stock_corpus(30)
+    config = DedupConfig(max_postings=4)
+    batch = DedupIndex(config, workers=1)
+    batch.add_many(articles)
+    single = DedupIndex(config, workers=1)
+    for a in articles:
+        single.add(a)
+    for one, other in zip(batch._postings.arrays(), single._postings.arrays(), strict=True):
+        assert np.array_equal(np.sort(one), np.sort(other))
+    records = {r.id: r for r in batch.records(passages=False)}
+    assert records == {r.id: r for r in single.records(passages=False)}
+    for k in range(12):
+        assert records[f"copy{k}"].relation == "near-duplicate"
+        assert records[f"copy{k}"].of == "s0"
+    assert {records[f"s{k}"].relation for k in range(30)} == {"original"}

@@ -675,13 +675,14 @@ def align_arrays(a_hash: NDArray[np.uint64], ka: NDArray[np.uint64], oa: NDArray
 
 @nb.njit(cache=True, nogil=True)
 def shared_counts(keys_a: NDArray[np.uint32], docs_a: NDArray[np.int64],
-                  keys_b: NDArray[np.uint32], docs_b: NDArray[np.int64] | NDArray[np.uint32]
-                  ) -> tuple[
+                  keys_b: NDArray[np.uint32], docs_b: NDArray[np.int64] | NDArray[np.uint32],
+                  held: NDArray[np.int64]) -> tuple[
                       NDArray[np.int64], NDArray[np.int64]]:
     """All (doc_a, doc_b) pairs sharing a key, one entry per shared key; both sorted by key.
 
     Each key of A (a batch) is found in B (a run of the index) by binary search, so
-    the cost follows the batch, not the size of the index.
+    the cost follows the batch, not the size of the index. ``held[i]`` grows by the
+    number of B's postings of key ``keys_a[i]``.
     """
     out_a = np.empty(16, np.int64)
     out_b = np.empty(16, np.int64)
@@ -701,4 +702,5 @@ def shared_counts(keys_a: NDArray[np.uint32], docs_a: NDArray[np.int64],
             out_b[n] = docs_b[x]
             n += 1
             x += 1
+        held[i] += x - j
     return out_a[:n], out_b[:n]

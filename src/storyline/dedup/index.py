@@ -44,6 +44,10 @@ class DedupConfig:
     min_shared: int = 2
     min_shared_fraction: float = 0.10  # of the smaller text's fingerprints (see docs/dedup.md)
     max_candidates: int = 30
+    # a fingerprint keeps only its first max_postings articles (0: no limit): a passage
+    # that recurs in thousands of articles (boilerplate, stock phrases) costs every
+    # article that has it one comparison per posting, which grows with the archive
+    max_postings: int = 1000
     align: AlignConfig = field(default_factory=AlignConfig)
 
 
@@ -236,7 +240,8 @@ class DedupIndex:
             self._roll_back(batch.ids, first_doc, parents, added_keys, texts is not None)
             raise
         for doc in sorted(fps_of):
-            self._postings.add(doc, fps_of[doc])
+            if len(fps_of[doc]):
+                self._postings.add(doc, fps_of[doc])
         for matches in found:
             self.matches.extend(matches)
         return found
@@ -269,7 +274,7 @@ class DedupIndex:
                 added_keys.append(key)
             self._nfp.append(len(fps))
             fps_of[doc] = fps
-        candidates = self._candidates(fps_of, first_doc)
+        candidates, fps_of = self._candidates(fps_of, first_doc)
         self._batch_sentences = self._analyse(candidates)
         try:
             for doc in sorted(fps_of):
@@ -327,26 +332,41 @@ class DedupIndex:
         done = [s for part in self._pool.map(work, chunks) for s in part]
         return dict(zip(wanted, done, strict=True))
 
-    def _candidates(self, fps_of: dict[int, np.ndarray], first_doc: int) -> dict[int, list[int]]:
-        """For each new doc, earlier docs sharing enough fingerprints, most shared first."""
+    def _candidates(self, fps_of: dict[int, np.ndarray], first_doc: int
+                    ) -> tuple[dict[int, list[int]], dict[int, np.ndarray]]:
+        """For each new doc, earlier docs sharing enough fingerprints, most shared first;
+        and each new doc's fingerprints to index: those that have not reached
+        ``max_postings`` articles yet (counting the docs of the batch before it)."""
         if not fps_of:
-            return {}
+            return {}, fps_of
         docs = np.concatenate([np.full(len(f), d, dtype=np.int64) for d, f in fps_of.items()])
         keys = np.concatenate(list(fps_of.values()))
         order = np.argsort(keys, kind="stable")
         keys, docs = keys[order], docs[order]
+        held = np.zeros(len(keys), dtype=np.int64)  # postings of each key in the index
         pa, pb = [], []
         for run_keys, run_docs in self._postings.runs():  # docs indexed before this batch
-            a, b = shared_counts(keys, docs, run_keys, run_docs)  # uint32: not copied
+            a, b = shared_counts(keys, docs, run_keys, run_docs, held)  # uint32: not copied
             pa.append(a)
             pb.append(b)
-        a, b = shared_counts(keys, docs, keys, docs)  # within the batch: earlier docs only
+        stored = self._below_cap(keys, held)
+        # within the batch: earlier docs only, and only the postings they get to keep
+        own_keys, own_docs = (keys, docs) if stored.all() else (keys[stored], docs[stored])
+        a, b = shared_counts(keys, docs, own_keys, own_docs, np.zeros_like(held))
         keep = b < a
         pa.append(a[keep])
         pb.append(b[keep])
+        if not stored.all():
+            kept_keys, kept_docs = keys[stored], docs[stored]
+            by_doc = np.argsort(kept_docs, kind="stable")
+            kept_keys, kept_docs = kept_keys[by_doc], kept_docs[by_doc]
+            ends = np.searchsorted(kept_docs, np.array(list(fps_of), dtype=np.int64), "right")
+            starts = np.searchsorted(kept_docs, np.array(list(fps_of), dtype=np.int64), "left")
+            fps_of = {d: kept_keys[lo:hi] for d, lo, hi
+                      in zip(fps_of, starts.tolist(), ends.tolist(), strict=True)}
         a, b = np.concatenate(pa), np.concatenate(pb)
         if not len(a):
-            return {}
+            return {}, fps_of
         pair, shared = np.unique(a * (1 << 32) + b, return_counts=True)
         a, b = pair >> 32, pair & 0xFFFFFFFF
         nfp = np.frombuffer(self._nfp, dtype=np.uint32)
@@ -361,7 +381,20 @@ class DedupIndex:
             lst = out.setdefault(x, [])
             if len(lst) < self.config.max_candidates:
                 lst.append(y)
-        return out
+        return out, fps_of
+
+    def _below_cap(self, keys: np.ndarray, held: np.ndarray) -> np.ndarray:
+        """Which of the batch's postings (``keys`` sorted, in doc order among equal keys;
+        ``held`` of each key already in the index) go into the index: each key's first
+        ``max_postings`` articles."""
+        cap = self.config.max_postings
+        if cap <= 0 or not len(keys):
+            return np.ones(len(keys), dtype=bool)
+        # rank of each posting among the batch's postings of its key
+        first = np.ones(len(keys), dtype=bool)
+        first[1:] = keys[1:] != keys[:-1]
+        start = np.maximum.accumulate(np.where(first, np.arange(len(keys)), 0))
+        return held + (np.arange(len(keys)) - start) < cap
 
     def _verify(self, article_id: str, doc: int, cands: list[int]) -> list[Match]:
         if not cands:
