@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from _machine import machine  # bench/ is on sys.path when run as a script
+from make_corpus import VERSION as CORPUS_VERSION  # older corpora are rebuilt
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -258,7 +259,8 @@ def ensure_corpus(n: int, seed: int, data: Path) -> tuple[Path, dict[str, Any]]:
     path = data / (f"corpus-{label(n)}.jsonl" if seed == 1 else f"corpus-{label(n)}-s{seed}.jsonl")
     stats_path = path.with_name(path.name + ".stats.json")
     stats = json.loads(stats_path.read_text()) if stats_path.exists() else None
-    if not path.exists() or not stats or stats.get("n") != n or stats.get("seed") != seed:
+    if not path.exists() or not stats or stats.get("n") != n or stats.get("seed") != seed \
+            or stats.get("version") != CORPUS_VERSION:
         print(f"building {path.relative_to(ROOT)} ...", file=sys.stderr, flush=True)
         subprocess.run([PYTHON, str(BENCH / "make_corpus.py"), "--n", str(n), "--seed", str(seed),
                         "--out", str(path)], check=True, cwd=ROOT)

@@ -8,11 +8,18 @@ About 1000 source articles cannot give a million distinct texts as they are, so:
 
 * **Base articles** (the distinct texts, ~65% of the corpus) are spliced from
   sentences of many different source articles; some sentences are themselves
-  spliced from two sentences at a comma; then 10-25% of the words are replaced
+  spliced from two sentences at a comma; then about 30% of the words are replaced
   by a frequency-weighted word of the same kind from the corpus vocabulary
   (capitalised for capitalised, number for number, lower case for lower case)
-  and digits are re-drawn. Lengths follow a log-normal with a median of ~450
-  words; sentences are grouped 1-3 to a paragraph, as in news.
+  and digits are re-drawn, with at most 4 words between two replacements, so
+  that no 5-word run of a source sentence survives: at a million articles each
+  source sentence is reused ~1,500 times, and surviving runs would make every
+  article share 5-grams with a fixed share of the archive, which real news, which
+  keeps writing new sentences, does not. Lengths follow a log-normal with a median
+  of ~450 words; sentences are grouped 1-3 to a paragraph, as in news.
+* **Stock lines**: 3% of base articles end with one of a few invented boilerplate
+  lines (newsletter plugs, reporting credits, disclaimers), as real feeds repeat
+  such lines in thousands of articles; copies keep them.
 * **Copies** (~35% of the corpus) are derived from a recent article (the parent
   is picked with preferential attachment inside a recency window, so a few wire
   stories get many pickups): exact republications, near-duplicates (a few words
@@ -45,7 +52,23 @@ DEFAULT_SOURCES = [
     HERE.parent.parent / "shared" / "corpora" / "neus-dev" / "articles.jsonl",
 ]
 
+VERSION = 2  # of the generator: corpora built by another version are rebuilt
 COPY_SHARE = 0.35
+STOCK_SHARE = 0.03
+STOCK_LINES = [  # invented boilerplate, each repeated in thousands of articles at 1M
+    "Sign up for our morning briefing to get the day's top stories delivered to your "
+    "inbox before breakfast.",
+    "Reporting contributed by staff in our regional bureaus, with editing by the national "
+    "desk team.",
+    "Readers can send news tips and corrections to the newsroom through the contact form "
+    "on our website.",
+    "Our journalism is funded by readers like you, so please consider a subscription to "
+    "support independent local reporting.",
+    "Market data shown on this page is delayed by at least fifteen minutes and is provided "
+    "for information purposes only.",
+    "Comments on this article have been closed while our moderators review the discussion "
+    "for abusive posts.",
+]
 KINDS = (("exact", 0.20), ("near", 0.35), ("lead", 0.20), ("version", 0.25))
 WINDOW = 4000          # parent candidates: the last WINDOW entries of the attachment pool
 START = datetime(2019, 1, 1, tzinfo=UTC)
@@ -146,15 +169,15 @@ class Generator:
     def perturb(self, words: list[str], rate: float) -> list[str]:
         """Replace ~rate of the words, evenly spread, by a corpus word of the same kind.
 
-        Gaps between replaced words are drawn from 2..(2/rate - 2), so few 5-word runs of
-        a source sentence survive intact and texts that reuse a sentence rarely share a
-        5-gram, as unrelated news articles rarely do. Half the replacements are drawn by
-        corpus frequency, half uniformly from the distinct words of that kind.
+        Gaps between replaced words are drawn from 2..min(5, 2/rate - 2), so no 5-word
+        run of a source sentence survives intact and texts that reuse a sentence share
+        no 5-gram by it, as unrelated news articles rarely do. Half the replacements are
+        drawn by corpus frequency, half uniformly from the distinct words of that kind.
         """
         if rate <= 0 or not words:
             return words
         rng, vocab, distinct = self.rng, self.m.vocab, self.m.distinct
-        hi = max(2, round(2 / rate) - 2)
+        hi = min(5, max(2, round(2 / rate) - 2))
         i = rng.randrange(hi)
         while i < len(words):
             mt = _CORE.match(words[i])
@@ -181,7 +204,10 @@ class Generator:
 
     def base_text(self) -> list[str]:
         target = int(min(2500, max(60, rng_lognormal(self.rng, 450, 0.5))))
-        return self.paragraphs(target, self.rng.uniform(0.18, 0.25))
+        paras = self.paragraphs(target, self.rng.uniform(0.18, 0.25))
+        if self.rng.random() < STOCK_SHARE:
+            paras.append(self.rng.choice(STOCK_LINES))
+        return paras
 
     def title(self) -> str:
         words = self.rng.choice(self.m.titles).split() if self.m.titles else ["News"]
@@ -325,7 +351,7 @@ def generate(material: Material, n: int, seed: int, out: Path, truth: Path | Non
         tf.close()
     copies = n - counts["original"]
     return {
-        "n": n, "seed": seed, "path": str(out),
+        "n": n, "seed": seed, "version": VERSION, "path": str(out),
         "source_sentences": len(material.sentences), "source_words": material.source_words,
         "median_words": statistics.median(lengths) if lengths else 0,
         "mean_words": round(statistics.fmean(lengths), 1) if lengths else 0,
