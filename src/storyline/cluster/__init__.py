@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+import numpy as np
+from numpy.typing import NDArray
+
 from ..dedup import stream_order
 from ..model import Article, DedupRecord, Story
 from ._entities import tag_titles
@@ -23,21 +26,31 @@ def assign_stories(
     config: ClusterConfig | None = None,
     progress: Callable[[int], None] | None = None,
     entities: Mapping[str, Sequence[str]] | None = None,
+    embeddings: Mapping[str, NDArray[np.float32]] | None = None,
 ) -> dict[str, str]:
     """Map every article id to a story id.
 
-    ``entities``: title entities already computed (``tag_titles``), by article id;
-    by default titles are tagged here, in batches."""
+    ``entities`` and ``embeddings``: title entities (``tag_titles``) and sentence
+    embeddings already computed, by article id (a fitting script computes them once for
+    many configurations); whatever is not given is computed here, in batches."""
     batch = list(articles)
     canonical_of = {r.id: r.of for r in dedup_records or () if r.of is not None}
     clusterer = OnlineClusterer(config)
     ordered = stream_order(batch)
-    fresh = [a for a in ordered if a.id not in canonical_of]  # copies are not tagged
-    tags = iter([entities.get(a.id) for a in fresh] if entities is not None
-                else clusterer.tag(fresh))
+    fresh = [a for a in ordered if a.id not in canonical_of]  # copies are not annotated
+    cfg = clusterer.config
+    if (entities is None and cfg.title_ner) or (embeddings is None and cfg.embedding_mix):
+        notes = iter(clusterer.annotate(fresh))
+    else:
+        notes = iter([(None, None)] * len(fresh))
     for article in ordered:
         if article.id not in canonical_of:
-            clusterer.partial_fit(article, next(tags))
+            ents, emb = next(notes)
+            if entities is not None and cfg.title_ner:
+                ents = list(entities.get(article.id, ()))
+            if embeddings is not None and cfg.embedding_mix:
+                emb = embeddings.get(article.id)
+            clusterer.partial_fit(article, ents, emb)
         if progress is not None:
             progress(1)
     out = {}

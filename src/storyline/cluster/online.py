@@ -27,6 +27,7 @@ forth. Batch clustering is this same loop over articles sorted by publication da
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 from array import array
@@ -37,8 +38,10 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..model import Article
+from ._embeddings import embed, embedding_text
 from ._entities import tag_title, tag_titles
 from ._features import FeatureConfig, article_features
 from ._kernels import two_means
@@ -70,6 +73,10 @@ class ClusterConfig:
     split_max: int = 64  # a story with more reports is established: no more split checks
     split_terms: int = 32  # strongest terms of each report kept for the split check
     title_ner: bool = True  # spaCy's named entities of titles join the features
+    # weight of the cosine between sentence embeddings of title and lead (article against
+    # the sum of the story's); 0 = off. Needs the optional extra storyline[embeddings].
+    embedding_mix: float = 0.0
+    embedding_words: int = 40
 
     @property
     def features(self) -> FeatureConfig:
@@ -96,6 +103,7 @@ class _Member:
     weights: array
     n_body: int  # how many of ``terms`` are body terms
     ts: float | None
+    embedding: NDArray[np.float32] | None = None
 
 
 @dataclass(slots=True)
@@ -111,6 +119,7 @@ class _Story:
     titles: dict[str, float] = field(default_factory=dict)  # sum of title vectors
     titles_norm2: float = 0.0
     reports: list[_Member] | None = field(default_factory=list)  # aligned with members
+    embedding: NDArray[np.float32] | None = None  # sum of reports' embeddings (when used)
 
     def add(self, vec: dict[str, float], article_id: str, ts: float | None,
             ema: float = 1.0) -> None:
@@ -140,6 +149,8 @@ class _Story:
         for t, w in other.titles.items():
             self.titles[t] = self.titles.get(t, 0.0) + w
         self.titles_norm2 = sum(w * w for w in self.titles.values())
+        if other.embedding is not None:
+            self.add_embedding(other.embedding)
         if self.reports is not None and other.reports is not None:
             self.reports.extend(other.reports)
         else:
@@ -160,10 +171,21 @@ class _Story:
         c = self.titles
         return sum(w * c.get(t, 0.0) for t, w in tvec.items()) / math.sqrt(self.titles_norm2)
 
+    def add_embedding(self, embedding: NDArray[np.float32]) -> None:
+        self.embedding = embedding.copy() if self.embedding is None \
+            else self.embedding + embedding
+
+    def embedding_cosine(self, embedding: NDArray[np.float32]) -> float:
+        if self.embedding is None:
+            return 0.0
+        norm = float(np.linalg.norm(self.embedding))
+        return float(self.embedding @ embedding) / norm if norm > 0 else 0.0
+
     def free(self) -> None:
         """Drop what only matching needs (the story went dormant or was merged away)."""
         self.centroid, self.norm2, self.titles, self.titles_norm2 = {}, 0.0, {}, 0.0
         self.reports = None
+        self.embedding = None
 
     def cosine(self, vec: dict[str, float]) -> float:
         if self.norm2 <= 0:
@@ -296,14 +318,17 @@ class OnlineClusterer:
         strongest = sorted(target.centroid.items(), key=lambda kv: -kv[1])
         self._index(keep, strongest[: self.config.index_terms], recent=3)
 
-    def partial_fit(self, article: Article, entities: Sequence[str] | None = None) -> str:
+    def partial_fit(self, article: Article, entities: Sequence[str] | None = None,
+                    embedding: NDArray[np.float32] | None = None) -> str:
         """Place one article; return its story id.
 
-        ``entities``: the title's named entities, if the caller tagged titles in a batch
-        (``tag_titles``, three times faster); when None and ``title_ner`` is on, the title
-        is tagged here."""
+        ``entities`` and ``embedding``: what ``annotate`` gives for the article, when the
+        caller annotated a batch (spaCy and the encoder are several times faster on
+        batches); when None and the configuration uses them, they are computed here."""
         vec, tvec = self._vectors(article, entities)
         cfg = self.config
+        if cfg.embedding_mix and embedding is None:
+            embedding = embed([self._embedding_text(article)])[0]
         ts = self._timestamp(article)
         if ts is not None:
             self._clock = ts if self._clock is None else max(self._clock, ts)
@@ -317,6 +342,8 @@ class OnlineClusterer:
             sim = story.cosine(vec)
             if cfg.title_mix and tvec:
                 sim += cfg.title_mix * story.title_cosine(tvec)
+            if embedding is not None and cfg.embedding_mix:
+                sim += cfg.embedding_mix * story.embedding_cosine(embedding)
             margin = sim - needed
             if margin >= 0.0:
                 linked.append(s)
@@ -337,6 +364,8 @@ class OnlineClusterer:
         story.add(vec, article.id, when, cfg.time_ema)
         if cfg.title_mix and tvec:
             story.add_title(tvec)
+        if embedding is not None and cfg.embedding_mix:
+            story.add_embedding(embedding)
         top = sorted(vec.items(), key=lambda kv: -kv[1])[: cfg.index_terms]
         self._index(best, top)
         self.assignments[article.id] = story.id
@@ -344,7 +373,10 @@ class OnlineClusterer:
             if story.size > cfg.split_max:
                 story.reports = None  # established: the split check no longer applies
             else:
-                story.reports.append(self._member(top[: cfg.split_terms], tvec, when))
+                member = self._member(top[: cfg.split_terms], tvec, when)
+                if embedding is not None and cfg.embedding_mix:
+                    member.embedding = embedding
+                story.reports.append(member)
                 self._split_check(best)
         return self.assignments[article.id]
 
@@ -401,7 +433,10 @@ class OnlineClusterer:
         story.norm2, story.titles_norm2 = 0.0, 0.0
         story.members, story.size, story.last, story.when = [], 0, None, None
         story.reports = reports
+        story.embedding = None
         for article_id, r in zip(members, reports, strict=True):
+            if r.embedding is not None:
+                story.add_embedding(r.embedding)
             body = {vocab[t]: w for t, w in zip(r.terms[: r.n_body], r.weights[: r.n_body],
                                                  strict=True)}
             story.add(body, article_id, r.ts, cfg.time_ema)
@@ -420,13 +455,31 @@ class OnlineClusterer:
         same loop as feeding them one by one, so results never depend on batching. The ids
         are the final ones: a later merge or split can move an earlier article.
         """
-        for a, entities in zip(articles, self.tag(articles), strict=True):
-            self.partial_fit(a, entities)
+        for a, (entities, embedding) in zip(articles, self.annotate(articles), strict=True):
+            self.partial_fit(a, entities, embedding)
         return [self.assignments[a.id] for a in articles]
 
-    def tag(self, articles: Iterable[Article]) -> Iterator[list[str] | None]:
-        """Title entities for ``partial_fit``, tagged in batches (lazily); None each when
-        ``title_ner`` is off."""
-        if not self.config.title_ner:
-            return (None for _ in articles)
-        return tag_titles(a.title or "" for a in articles)
+    def annotate(self, articles: Iterable[Article], batch_size: int = 256
+                 ) -> Iterator[tuple[list[str] | None, NDArray[np.float32] | None]]:
+        """``(entities, embedding)`` of each article for ``partial_fit``, computed a batch
+        at a time (lazily); None for what the configuration does not use."""
+        cfg = self.config
+        batch: list[Article] = []
+        for article in itertools.chain(articles, [None]):
+            if article is not None:
+                batch.append(article)
+                if len(batch) < batch_size:
+                    continue
+            if not batch:
+                break
+            entities: list[list[str] | None] = list(
+                tag_titles([a.title or "" for a in batch], batch_size)) if cfg.title_ner \
+                else [None] * len(batch)
+            vectors = embed([self._embedding_text(a) for a in batch]) \
+                if cfg.embedding_mix else None
+            for i, ents in enumerate(entities):
+                yield ents, (vectors[i] if vectors is not None else None)
+            batch = []
+
+    def _embedding_text(self, article: Article) -> str:
+        return embedding_text(article.title or "", article.text, self.config.embedding_words)
