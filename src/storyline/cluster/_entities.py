@@ -11,11 +11,11 @@ is three times faster on a batch than on one title at a time.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 
 from .._nlp import load_ner
 
-__all__ = ["KEPT_LABELS", "entity_names", "tag_titles"]
+__all__ = ["KEPT_LABELS", "entity_names", "tag_title", "tag_titles"]
 
 # Names of actors, places and things; not dates, amounts or ordinals, which
 # recur across unrelated events.
@@ -60,7 +60,3 @@ def tag_titles(titles: Iterable[str], batch_size: int = BATCH) -> Iterator[list[
 def tag_title(title: str) -> list[str]:
     """One title (a stream's single arrival)."""
     return next(tag_titles([title]))
-
-
-def tag_all(titles: Sequence[str]) -> list[list[str]]:
-    return list(tag_titles(titles))
