@@ -39,10 +39,9 @@ def assign_stories(
     ordered = stream_order(batch)
     fresh = [a for a in ordered if a.id not in canonical_of]  # copies are not annotated
     cfg = clusterer.config
-    if (entities is None and cfg.title_ner) or (embeddings is None and cfg.embedding_mix):
-        notes = iter(clusterer.annotate(fresh))
-    else:
-        notes = iter([(None, None)] * len(fresh))
+    # only what was not given is computed
+    notes = iter(clusterer.annotate(fresh, entities=entities is None and cfg.title_ner,
+                                    embeddings=embeddings is None and bool(cfg.embedding_mix)))
     for article in ordered:
         if article.id not in canonical_of:
             ents, emb = next(notes)

@@ -327,7 +327,9 @@ class OnlineClusterer:
         batches); when None and the configuration uses them, they are computed here."""
         vec, tvec = self._vectors(article, entities)
         cfg = self.config
-        if cfg.embedding_mix and embedding is None:
+        if not cfg.embedding_mix:
+            embedding = None  # from here on, an embedding means: use it
+        elif embedding is None:
             embedding = embed([self._embedding_text(article)])[0]
         ts = self._timestamp(article)
         if ts is not None:
@@ -342,7 +344,7 @@ class OnlineClusterer:
             sim = story.cosine(vec)
             if cfg.title_mix and tvec:
                 sim += cfg.title_mix * story.title_cosine(tvec)
-            if embedding is not None and cfg.embedding_mix:
+            if embedding is not None:
                 sim += cfg.embedding_mix * story.embedding_cosine(embedding)
             margin = sim - needed
             if margin >= 0.0:
@@ -364,7 +366,7 @@ class OnlineClusterer:
         story.add(vec, article.id, when, cfg.time_ema)
         if cfg.title_mix and tvec:
             story.add_title(tvec)
-        if embedding is not None and cfg.embedding_mix:
+        if embedding is not None:
             story.add_embedding(embedding)
         top = sorted(vec.items(), key=lambda kv: -kv[1])[: cfg.index_terms]
         self._index(best, top)
@@ -374,8 +376,7 @@ class OnlineClusterer:
                 story.reports = None  # established: the split check no longer applies
             else:
                 member = self._member(top[: cfg.split_terms], tvec, when)
-                if embedding is not None and cfg.embedding_mix:
-                    member.embedding = embedding
+                member.embedding = embedding
                 story.reports.append(member)
                 self._split_check(best)
         return self.assignments[article.id]
@@ -459,11 +460,15 @@ class OnlineClusterer:
             self.partial_fit(a, entities, embedding)
         return [self.assignments[a.id] for a in articles]
 
-    def annotate(self, articles: Iterable[Article], batch_size: int = 256
+    def annotate(self, articles: Iterable[Article], batch_size: int = 256, *,
+                 entities: bool | None = None, embeddings: bool | None = None
                  ) -> Iterator[tuple[list[str] | None, NDArray[np.float32] | None]]:
         """``(entities, embedding)`` of each article for ``partial_fit``, computed a batch
-        at a time (lazily); None for what the configuration does not use."""
+        at a time (lazily); None for what is not wanted. ``entities`` and ``embeddings``
+        say what is wanted; by default, what the configuration uses."""
         cfg = self.config
+        want_entities = cfg.title_ner if entities is None else entities
+        want_embeddings = bool(cfg.embedding_mix) if embeddings is None else embeddings
         batch: list[Article] = []
         for article in itertools.chain(articles, [None]):
             if article is not None:
@@ -472,12 +477,12 @@ class OnlineClusterer:
                     continue
             if not batch:
                 break
-            entities: list[list[str] | None] = list(
-                tag_titles([a.title or "" for a in batch], batch_size)) if cfg.title_ner \
+            names: list[list[str] | None] = list(
+                tag_titles([a.title or "" for a in batch], batch_size)) if want_entities \
                 else [None] * len(batch)
             vectors = embed([self._embedding_text(a) for a in batch]) \
-                if cfg.embedding_mix else None
-            for i, ents in enumerate(entities):
+                if want_embeddings else None
+            for i, ents in enumerate(names):
                 yield ents, (vectors[i] if vectors is not None else None)
             batch = []
 
