@@ -24,7 +24,7 @@ from ..normalize import sentences as _rules
 from ..normalize._fast import is_space as _space
 
 __all__ = ["Scan", "align_arrays", "content_key", "fingerprint_codes", "fingerprint_many",
-           "sampled",
+           "directory", "sampled",
            "sentence_features", "shared_counts", "shingle_hashes", "word_hash"]
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -676,23 +676,29 @@ def align_arrays(a_hash: NDArray[np.uint64], ka: NDArray[np.uint64], oa: NDArray
 @nb.njit(cache=True, nogil=True)
 def shared_counts(keys_a: NDArray[np.uint32], docs_a: NDArray[np.int64],
                   keys_b: NDArray[np.uint32], docs_b: NDArray[np.int64] | NDArray[np.uint32],
-                  held: NDArray[np.int64]) -> tuple[
+                  held: NDArray[np.int64], starts: NDArray[np.int64], shift: int) -> tuple[
                       NDArray[np.int64], NDArray[np.int64]]:
     """All (doc_a, doc_b) pairs sharing a key, one entry per shared key; both sorted by key.
 
-    Each key of A (a batch) is found in B (a run of the index) by binary search, so
-    the cost follows the batch, not the size of the index. ``held[i]`` grows by the
+    Each key of A (a batch) is found in B (a run of the index) through B's directory
+    (see :func:`directory`): a search in one bucket of a few postings, so the cost
+    follows the batch, not the size of the index, and takes about one cache miss
+    where a binary search over the whole run took twenty. ``held[i]`` grows by the
     number of B's postings of key ``keys_a[i]``.
     """
     out_a = np.empty(16, np.int64)
     out_b = np.empty(16, np.int64)
     n = 0
     j = 0
+    x = 0
     nb_ = len(keys_b)
     for i in range(len(keys_a)):
         k = keys_a[i]
         if i == 0 or k != keys_a[i - 1]:
-            j = j + np.searchsorted(keys_b[j:], k)
+            bucket = k >> shift
+            lo = starts[bucket]
+            hi = starts[bucket + 1]
+            j = lo + np.searchsorted(keys_b[lo:hi], k)
         x = j
         while x < nb_ and keys_b[x] == k:
             if n == len(out_a):
@@ -704,3 +710,14 @@ def shared_counts(keys_a: NDArray[np.uint32], docs_a: NDArray[np.int64],
             x += 1
         held[i] += x - j
     return out_a[:n], out_b[:n]
+
+
+def directory(keys: NDArray[np.uint32]) -> tuple[NDArray[np.int64], int]:
+    """Where each bucket of sorted ``keys`` starts (bucket: the top bits of a key, as many
+    as give about 16 keys a bucket; ``starts[b]:starts[b + 1]``), and the shift that
+    takes a key to its bucket."""
+    bits = max(1, min(24, int(np.log2(max(2, len(keys)) / 16)) if len(keys) >= 32 else 1))
+    shift = 32 - bits
+    starts = np.zeros((1 << bits) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys >> np.uint32(shift), minlength=1 << bits), out=starts[1:])
+    return starts, shift

@@ -13,9 +13,15 @@ import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
+from ._kernels import directory
+
 __all__ = ["Postings", "merge_runs"]
 
 _BUFFER = 4096
+
+# keys (sorted), docs, and the directory of the keys (see _kernels.directory)
+Run = tuple[NDArray[np.uint32], NDArray[np.uint32], NDArray[np.int64], int]
+PostingsState = tuple[list[Run], list[NDArray[np.uint32]], list[NDArray[np.uint32]], int]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -51,19 +57,24 @@ def merge_runs(k1: NDArray[np.uint32], d1: NDArray[np.uint32], k2: NDArray[np.ui
     return keys, docs
 
 
+def _run(keys: NDArray[np.uint32], docs: NDArray[np.uint32]) -> Run:
+    return (keys, docs, *directory(keys))
+
+
 class Postings:
     def __init__(self) -> None:
-        self._runs: list[tuple[NDArray[np.uint32], NDArray[np.uint32]]] = []
+        self._runs: list[Run] = []
         self._buf_keys: list[NDArray[np.uint32]] = []
         self._buf_docs: list[NDArray[np.uint32]] = []
         self._buf_len = 0
 
     def __len__(self) -> int:
-        return sum(len(k) for k, _ in self._runs) + self._buf_len
+        return sum(len(run[0]) for run in self._runs) + self._buf_len
 
     @property
     def nbytes(self) -> int:
-        return sum(k.nbytes + d.nbytes for k, d in self._runs) + self._buf_len * 8
+        return sum(k.nbytes + d.nbytes + s.nbytes for k, d, s, _ in self._runs) \
+            + self._buf_len * 8
 
     def add(self, doc: int, keys: NDArray[np.uint32]) -> None:
         self._buf_keys.append(keys)
@@ -79,12 +90,22 @@ class Postings:
         docs = np.concatenate(self._buf_docs)
         self._buf_keys, self._buf_docs, self._buf_len = [], [], 0
         order = np.argsort(keys, kind="stable")
-        self._runs.append((keys[order], docs[order]))
+        self._runs.append(_run(keys[order], docs[order]))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
-            (k2, d2), (k1, d1) = self._runs.pop(), self._runs.pop()
-            self._runs.append(merge_runs(k1, d1, k2, d2))
+            (k2, d2, _, _), (k1, d1, _, _) = self._runs.pop(), self._runs.pop()
+            self._runs.append(_run(*merge_runs(k1, d1, k2, d2)))
 
-    def runs(self) -> list[tuple[NDArray[np.uint32], NDArray[np.uint32]]]:
+    def snapshot(self) -> PostingsState:
+        """The state to :meth:`restore` to, undoing later adds (runs are never changed
+        in place, so this copies only lists)."""
+        return (list(self._runs), list(self._buf_keys), list(self._buf_docs), self._buf_len)
+
+    def restore(self, state: PostingsState) -> None:
+        runs, keys, docs, length = state
+        self._runs, self._buf_keys, self._buf_docs = list(runs), list(keys), list(docs)
+        self._buf_len = length
+
+    def runs(self) -> list[Run]:
         """Every posting as sorted (keys, docs) runs: the merged runs, then the buffer
         sorted on the fly (not flushed: adding one article at a time would otherwise
         make a run per article)."""
@@ -93,15 +114,15 @@ class Postings:
         keys = np.concatenate(self._buf_keys)
         docs = np.concatenate(self._buf_docs)
         order = np.argsort(keys, kind="stable")
-        return [*self._runs, (keys[order], docs[order])]
+        return [*self._runs, _run(keys[order], docs[order])]
 
     def arrays(self) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
         """Everything as one (keys, docs) pair, for saving."""
         self._flush()
         if not self._runs:
             return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
-        keys = np.concatenate([k for k, _ in self._runs])
-        docs = np.concatenate([d for _, d in self._runs])
+        keys = np.concatenate([run[0] for run in self._runs])
+        docs = np.concatenate([run[1] for run in self._runs])
         return keys, docs
 
     @classmethod
@@ -109,5 +130,5 @@ class Postings:
         p = cls()
         if len(keys):
             order = np.argsort(keys, kind="stable")
-            p._runs.append((keys[order].astype(np.uint32), docs[order].astype(np.uint32)))
+            p._runs.append(_run(keys[order].astype(np.uint32), docs[order].astype(np.uint32)))
         return p

@@ -14,8 +14,8 @@ import os
 import shutil
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterator, MutableMapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +26,8 @@ from .._parallel import default_workers
 from ..errors import StorylineError
 from ..model import Article, DedupRecord, Passage, Relation
 from ._align import AlignConfig, Sentences, align, classify, span_tuples
-from ._kernels import content_key, fingerprint_many, shared_counts
+from ._bulk import CompareJob, Edge, VerifyJob, compare_job, pack, relate, verify_job
+from ._kernels import directory, fingerprint_many, shared_counts
 from ._postings import Postings
 
 __all__ = ["DedupConfig", "DedupIndex", "Match", "Prepared", "TextStore", "prepare"]
@@ -125,6 +126,17 @@ class Prepared:
                    np.concatenate([p.ntokens for p in parts] or [np.zeros(0, dtype=np.int64)]),
                    np.concatenate([p.fps for p in parts] or [np.zeros(0, dtype=np.uint32)]),
                    np.concatenate(offsets))
+
+
+@dataclass(slots=True)
+class _Round:
+    """A round of :meth:`DedupIndex.add_batches`: its exact copies, its checks and the
+    futures of the jobs checking them."""
+
+    size: int
+    exact: list[tuple[int, Match]] = field(default_factory=list)
+    checks: list[tuple[int, list[int]]] = field(default_factory=list)
+    futures: list[Future[list[Edge]]] = field(default_factory=list)
 
 
 def prepare(ids: list[str], published: np.ndarray, texts: list[str],
@@ -226,11 +238,7 @@ class DedupIndex:
         return out
 
     def _add_batch(self, batch: Prepared, texts: Sequence[str] | None) -> list[list[Match]]:
-        seen: set[str] = set()
-        for article_id in batch.ids:
-            if article_id in self._doc_of or article_id in seen:
-                raise StorylineError(f"article {article_id!r} is already in the dedup index")
-            seen.add(article_id)
+        self._check_new(batch.ids)
         first_doc = len(self.ids)
         parents = self._parent[:first_doc]  # unions may re-parent older roots: keep a copy
         added_keys: list[bytes] = []
@@ -248,6 +256,21 @@ class DedupIndex:
 
     def _index_batch(self, batch: Prepared, texts: Sequence[str] | None, first_doc: int,
                      added_keys: list[bytes]) -> tuple[list[list[Match]], dict[int, np.ndarray]]:
+        found, fps_of, candidates = self._register(batch, texts, first_doc, added_keys)
+        self._batch_sentences = self._analyse(candidates)
+        try:
+            for doc in sorted(fps_of):
+                n = doc - first_doc
+                found[n].extend(self._verify(batch.ids[n], doc, candidates.get(doc, [])))
+        finally:
+            self._batch_sentences = {}
+        return found, fps_of
+
+    def _register(self, batch: Prepared, texts: Sequence[str] | None, first_doc: int,
+                  added_keys: list[bytes]
+                  ) -> tuple[list[list[Match]], dict[int, np.ndarray], dict[int, list[int]]]:
+        """Number the batch's articles, join exact copies, and find the candidates of the
+        rest; returns the exact matches, the fingerprints to index and the candidates."""
         found: list[list[Match]] = [[] for _ in range(len(batch))]
         fps_of: dict[int, np.ndarray] = {}
         keys, ntok, fps_all, offsets = batch.keys, batch.ntokens, batch.fps, batch.offsets
@@ -275,14 +298,110 @@ class DedupIndex:
             self._nfp.append(len(fps))
             fps_of[doc] = fps
         candidates, fps_of = self._candidates(fps_of, first_doc)
-        self._batch_sentences = self._analyse(candidates)
+        return found, fps_of, candidates
+
+    def _check_new(self, ids: Sequence[str]) -> None:
+        seen: set[str] = set()
+        for article_id in ids:
+            if article_id in self._doc_of or article_id in seen:
+                raise StorylineError(f"article {article_id!r} is already in the dedup index")
+            seen.add(article_id)
+
+    def add_batches(self, batches: Iterable[tuple[Prepared, Sequence[str] | None]], *,
+                    executor: Executor, workers: int,
+                    progress: Callable[[int], None] | None = None) -> None:
+        """Index batches in order, as :meth:`add_prepared` on each in turn would (the same
+        groups, matches and scores), with the passage checks run by ``executor``, a pool
+        of ``workers`` processes (see :mod:`._bulk`). If anything fails, every article of
+        the call is taken out again."""
+        first_doc = len(self.ids)
+        parents = self._parent[:first_doc]
+        postings = self._postings.snapshot()
+        nmatches = len(self.matches)
+        added_keys: list[bytes] = []
+        ids: list[str] = []
+        own_texts = False
+        pending: _Round | None = None
         try:
-            for doc in sorted(fps_of):
-                n = doc - first_doc
-                found[n].extend(self._verify(batch.ids[n], doc, candidates.get(doc, [])))
-        finally:
-            self._batch_sentences = {}
-        return found, fps_of
+            for batch, texts in batches:
+                self._check_new(batch.ids)
+                ids.extend(batch.ids)
+                own_texts = own_texts or texts is not None
+                round_ = _Round(len(batch))
+                for start in range(0, len(batch), _BATCH):
+                    end = min(len(batch), start + _BATCH)
+                    first = len(self.ids)
+                    found, fps_of, candidates = self._register(
+                        batch[start:end], texts[start:end] if texts is not None else None,
+                        first, added_keys)
+                    for doc in sorted(fps_of):
+                        if len(fps_of[doc]):
+                            self._postings.add(doc, fps_of[doc])
+                    round_.exact.extend((first + n, m[0]) for n, m in enumerate(found) if m)
+                    round_.checks.extend((d, c) for d, c in sorted(candidates.items()) if c)
+                if pending is not None:
+                    self._finish(pending, progress)
+                round_.futures = self._submit(round_.checks, executor, workers)
+                pending = round_
+            if pending is not None:
+                self._finish(pending, progress)
+        except BaseException:
+            self._roll_back(ids, first_doc, parents, added_keys, own_texts)
+            self._postings.restore(postings)
+            del self.matches[nmatches:]
+            raise
+
+    def _submit(self, checks: list[tuple[int, list[int]]], executor: Executor, workers: int
+                ) -> list[Future[list[Edge]]]:
+        """Jobs of the round's checks, split where no candidate pair or earlier group
+        connects them (see :mod:`._bulk`), sent to ``executor``."""
+        if not checks:
+            return []
+        parent: dict[int, int] = {}
+
+        def find(x: int) -> int:
+            while parent.get(x, x) != x:
+                parent[x] = parent.get(parent[x], parent[x])
+                x = parent[x]
+            return x
+
+        roots: dict[int, int] = {}
+        for doc, cands in checks:
+            for d in (doc, *cands):
+                if d not in roots:
+                    roots[d] = self._find(d)
+                    if roots[d] != d:
+                        parent[find(d)] = find(roots[d])
+            for c in cands:
+                a, b = find(doc), find(c)
+                if a != b:
+                    parent[a] = b
+        parts: dict[int, list[int]] = {}
+        for n, (doc, _) in enumerate(checks):
+            parts.setdefault(find(doc), []).append(n)
+        sets = list(parts.values())
+        jobs = []
+        for chosen in pack([sum(len(checks[n][1]) for n in s) for s in sets], 4 * workers):
+            rows = sorted(n for i in chosen for n in sets[i])
+            job_checks = [checks[n] for n in rows]
+            docs = sorted({d for doc, cands in job_checks for d in (doc, *cands)})
+            jobs.append(VerifyJob(docs, [self.texts[d] for d in docs], [roots[d] for d in docs],
+                                  job_checks, self.config.align))
+        return [executor.submit(verify_job, job) for job in jobs]
+
+    def _finish(self, round_: _Round, progress: Callable[[int], None] | None) -> None:
+        """Wait for a round's checks and apply their edges, with its exact copies, in
+        doc order (the order the index would have found them in)."""
+        found: list[tuple[int, int, Match]] = [(doc, -1, m) for doc, m in round_.exact]
+        for future in round_.futures:
+            for doc, k, cand, relation, score, rows in future.result():
+                found.append((doc, k, Match(self.ids[doc], self.ids[cand], relation, score,
+                                            rows)))
+                self._union(doc, cand)
+        found.sort(key=lambda e: (e[0], e[1]))
+        self.matches.extend(m for _, _, m in found)
+        if progress is not None:
+            progress(round_.size)
 
     def _roll_back(self, ids: list[str], first_doc: int, parents: array,
                    added_keys: list[bytes], own_texts: bool) -> None:
@@ -345,14 +464,15 @@ class DedupIndex:
         keys, docs = keys[order], docs[order]
         held = np.zeros(len(keys), dtype=np.int64)  # postings of each key in the index
         pa, pb = [], []
-        for run_keys, run_docs in self._postings.runs():  # docs indexed before this batch
-            a, b = shared_counts(keys, docs, run_keys, run_docs, held)  # uint32: not copied
+        for run_keys, run_docs, starts, shift in self._postings.runs():  # indexed before
+            a, b = shared_counts(keys, docs, run_keys, run_docs, held, starts, shift)
             pa.append(a)
             pb.append(b)
         stored = self._below_cap(keys, held)
         # within the batch: earlier docs only, and only the postings they get to keep
         own_keys, own_docs = (keys, docs) if stored.all() else (keys[stored], docs[stored])
-        a, b = shared_counts(keys, docs, own_keys, own_docs, np.zeros_like(held))
+        a, b = shared_counts(keys, docs, own_keys, own_docs, np.zeros_like(held),
+                             *directory(own_keys))
         keep = b < a
         pa.append(a[keep])
         pb.append(b[keep])
@@ -454,19 +574,17 @@ class DedupIndex:
     def compare(self, a_id: str, b_id: str, *, passages: bool = True
                 ) -> tuple[Relation | None, float, list[Passage]]:
         """The relation between two indexed articles, computed afresh, with its passages."""
-        da, db = self._doc_of[a_id], self._doc_of[b_id]
-        a, b = self._sentences(da), self._sentences(db)
-        al = align(a, b, self.config.align)
-        shared = al.passages(a, b) if passages else []
-        if content_key(a.scan.tok_hash) == content_key(b.scan.tok_hash):
-            return "exact", 1.0, shared
-        relation, score = classify(al, a, b, self.config.align)
-        return relation, score, shared
+        relation, score, rows = relate(self._sentences(self._doc_of[a_id]),
+                                       self._sentences(self._doc_of[b_id]), self.config.align)
+        return relation, score, [Passage(*s) for s in span_tuples(rows)] if passages else []
 
-    def records(self, *, passages: bool = True) -> Iterator[DedupRecord]:
+    def records(self, *, passages: bool = True, executor: Executor | None = None,
+                workers: int = 1) -> Iterator[DedupRecord]:
         """One record per indexed article: its group, canonical article and relation to it.
 
         ``passages=False`` leaves out the shared passages, which most uses never show.
+        Members not matched with their canonical article directly are compared with it
+        afresh, by ``executor`` (a pool of ``workers`` processes) when given.
         """
         edges: dict[tuple[str, str], Match] = {}
         best: dict[str, Match] = {}
@@ -476,8 +594,9 @@ class DedupIndex:
             for end in (m.a, m.b):
                 if end not in best or m.score > best[end].score:
                     best[end] = m
-        for members in self.groups().values():
-            canon = self._canonical(members)
+        groups = [(self._canonical(members), members) for members in self.groups().values()]
+        fresh = self._compare_members(groups, edges, executor, workers)
+        for canon, members in groups:
             canon_id = self.ids[canon]
             for d in sorted(members):
                 aid = self.ids[d]
@@ -495,12 +614,37 @@ class DedupIndex:
                     yield DedupRecord(aid, canon_id, edge.relation, canon_id, edge.score,
                                       shared)
                     continue
-                relation, score, shared = self.compare(aid, canon_id, passages=passages)
+                relation, score, rows = fresh[d]
+                shared = [Passage(*t) for t in span_tuples(rows)] if passages else []
                 if relation is None:
                     # Related to the canonical article only through another member.
                     via = best[aid]
                     relation, score = via.relation, via.score
                 yield DedupRecord(aid, canon_id, relation, canon_id, score, shared)
+
+    def _compare_members(self, groups: list[tuple[int, list[int]]],
+                         edges: dict[tuple[str, str], Match], executor: Executor | None,
+                         workers: int) -> dict[int, tuple[Relation | None, float, np.ndarray]]:
+        """:meth:`compare` of each member with its canonical article where no edge joins
+        them, keyed by member."""
+        todo = [(canon, [d for d in sorted(members) if d != canon
+                         and (self.ids[d], self.ids[canon]) not in edges])
+                for canon, members in groups]
+        todo = [(canon, members) for canon, members in todo if members]
+        out: dict[int, tuple[Relation | None, float, np.ndarray]] = {}
+        if executor is None or sum(len(m) for _, m in todo) < 64:
+            for canon, members in todo:
+                theirs = self._sentences(canon)
+                for d in members:
+                    out[d] = relate(self._sentences(d), theirs, self.config.align)
+            return out
+        chosen = pack([len(m) for _, m in todo], 4 * workers)
+        jobs = [CompareJob([(self.texts[todo[i][0]], [self.texts[d] for d in todo[i][1]])
+                            for i in part], self.config.align) for part in chosen]
+        for part, result in zip(chosen, executor.map(compare_job, jobs), strict=True):
+            for i, rels in zip(part, result, strict=True):
+                out.update(zip(todo[i][1], rels, strict=True))
+        return out
 
     # -- persistence ----------------------------------------------------------
     @property

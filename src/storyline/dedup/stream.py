@@ -57,6 +57,7 @@ _MICROSECOND = timedelta(microseconds=1)
 _UNDATED = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // _MICROSECOND  # as stream_order
 _BLOCK = 1 << 21  # bytes of JSON Lines per job: ~500 articles
 _SERIAL_ARTICLES = 512  # articles of a file read whole per chunk
+_PARALLEL_ARTICLES = 4096  # fewer are checked in this process: forking would cost more
 
 
 def _micros(when: datetime | None) -> int:
@@ -294,12 +295,15 @@ def dedup_input(
     config: DedupConfig | None = None,
     progress: Callable[[int], None] | None = None,
     passages: bool = True,
+    workers: int | None = None,
 ) -> list[DedupRecord]:
     """:func:`storyline.dedup.dedup` of what :func:`read_for_dedup` read: the same
     records, one per article, in input order.
 
     With ``index``, articles not in it yet are added to it (their texts copied into its
     store); without, an index is made over ``data``'s text store and closed after.
+    Large inputs have their passage checks run by ``workers`` processes (see
+    :mod:`._bulk`); the result does not depend on it.
     """
     own = index is None
     ids = data.ids
@@ -316,14 +320,32 @@ def dedup_input(
         index = DedupIndex(config, store=Reordered(data.texts, rows))
     prepared = data.prepared
     step = 2048  # as dedup() adds them: the batches, and so the sentence cache, are the same
-    for start in range(0, len(rows), step):
-        part = rows[start:start + step]
-        texts = None if own else [data.texts[p] for p in part.tolist()]
-        index.add_prepared(prepared.take(part), texts)
-        if progress is not None:
-            progress(len(part))
-    wanted = set(ids)
-    by_id = {r.id: r for r in index.records(passages=passages) if r.id in wanted}
+    workers = workers if workers is not None else default_workers()
+    pool = WorkerPool(workers) if workers > 1 and len(rows) >= _PARALLEL_ARTICLES else None
+    try:
+        # forked now, before a progress bar's thread starts (see WorkerPool.usable)
+        executor = pool.get() if pool is not None and pool.usable(None) else None
+
+        def batches() -> Iterator[tuple[Prepared, list[str] | None]]:
+            for start in range(0, len(rows), step):
+                part = rows[start:start + step]
+                yield (prepared.take(part),
+                       None if own else [data.texts[p] for p in part.tolist()])
+
+        if executor is not None:
+            index.add_batches(batches(), executor=executor, workers=workers,
+                              progress=progress)
+        else:
+            for batch, texts in batches():
+                index.add_prepared(batch, texts)
+                if progress is not None:
+                    progress(len(batch))
+        wanted = set(ids)
+        by_id = {r.id: r for r in index.records(passages=passages, executor=executor,
+                                                workers=workers) if r.id in wanted}
+    finally:
+        if pool is not None:
+            pool.close()
     if own:
         index.close()
     return [by_id[i] for i in ids]

@@ -1,0 +1,126 @@
+"""Passage checks of a large batch in worker processes, with the result of checking in order.
+
+The index checks each new article against its candidates in publication order, and
+skips a candidate already in the article's group: which checks run depends on what
+the earlier ones found. That order only matters *within* a set of articles that
+candidate pairs (or groups formed before the batch) connect, so such sets are
+independent: each is replayed in order, in a worker, from the group each of its
+articles was in when the batch began; the parent merges the edges in order. The
+finding of candidates (serial, but cheap) stays in the parent and overlaps the
+workers' checks of the round before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import Relation
+from ._align import AlignConfig, Sentences, align, classify
+from ._kernels import content_key
+
+__all__ = ["CompareJob", "VerifyJob", "compare_job", "pack", "relate", "verify_job"]
+
+# (doc, position of the candidate in its list, candidate, relation, score, span rows)
+Edge = tuple[int, int, int, Relation, float, np.ndarray]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyJob:
+    """Independent sets of articles to check: ``checks`` are (doc, candidates) in doc
+    order; ``docs`` every article they name, with its text and its group's root
+    before the batch (a doc of the batch is its own root)."""
+
+    docs: list[int]
+    texts: list[str]
+    roots: list[int]
+    checks: list[tuple[int, list[int]]]
+    config: AlignConfig
+
+
+def verify_job(job: VerifyJob) -> list[Edge]:
+    """The edges that checking ``job.checks`` in order finds (what the index would)."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while True:
+            p = parent.get(x, x)
+            if p == x:
+                return x
+            gp = parent.get(p, p)
+            parent[x] = gp
+            x = gp
+
+    def union(x: int, y: int) -> None:
+        rx, ry = find(x), find(y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
+
+    for doc, root in zip(job.docs, job.roots, strict=True):
+        if root != doc:
+            union(doc, root)
+    text_of = dict(zip(job.docs, job.texts, strict=True))
+    sentences: dict[int, Sentences] = {}
+
+    def sents(doc: int) -> Sentences:
+        s = sentences.get(doc)
+        if s is None:
+            s = sentences[doc] = Sentences.of(text_of[doc])
+        return s
+
+    out: list[Edge] = []
+    for doc, cands in job.checks:
+        for k, cand in enumerate(cands):
+            if find(cand) == find(doc):
+                continue  # already joined to its group through a better candidate
+            mine, theirs = sents(doc), sents(cand)
+            al = align(mine, theirs, job.config)
+            relation, score = classify(al, mine, theirs, job.config)
+            if relation is None:
+                continue
+            out.append((doc, k, cand, relation, score, al.span_rows(mine, theirs)))
+            union(doc, cand)
+    return out
+
+
+def relate(a: Sentences, b: Sentences, config: AlignConfig
+           ) -> tuple[Relation | None, float, np.ndarray]:
+    """The relation of A to B computed afresh, its score and the aligned span rows."""
+    al = align(a, b, config)
+    rows = al.span_rows(a, b)
+    if content_key(a.scan.tok_hash) == content_key(b.scan.tok_hash):
+        return "exact", 1.0, rows
+    relation, score = classify(al, a, b, config)
+    return relation, score, rows
+
+
+@dataclass(frozen=True, slots=True)
+class CompareJob:
+    """Members to relate to their group's canonical article: (canonical text, member texts)."""
+
+    groups: list[tuple[str, list[str]]]
+    config: AlignConfig
+
+
+def compare_job(job: CompareJob) -> list[list[tuple[Relation | None, float, np.ndarray]]]:
+    out = []
+    for canon_text, texts in job.groups:
+        canon = Sentences.of(canon_text)
+        out.append([relate(Sentences.of(t), canon, job.config) for t in texts])
+    return out
+
+
+def pack(sizes: Sequence[int], bins: int) -> list[list[int]]:
+    """Items (by index) in at most ``bins`` bins of about equal total size, largest first
+    into the lightest bin; each bin's items in index order, bins in order of their first."""
+    bins = max(1, min(bins, len(sizes)))
+    load = [0] * bins
+    content: list[list[int]] = [[] for _ in range(bins)]
+    for i in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
+        b = min(range(bins), key=load.__getitem__)
+        load[b] += sizes[i]
+        content[b].append(i)
+    packed = [sorted(c) for c in content if c]
+    return sorted(packed, key=lambda c: c[0])

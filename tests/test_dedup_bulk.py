@@ -1,0 +1,149 @@
+"""Passage checks in worker processes give what checking in order gives (dedup/_bulk.py)."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import random
+import re
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from storyline.dedup import DedupIndex, dedup, dedup_input, prepare, read_for_dedup, stream_order
+from storyline.dedup import stream as dedup_stream
+from storyline.dedup._bulk import pack
+from storyline.model import Article
+from storyline.normalize import clean_text
+
+from .conftest import shared_path
+
+
+def _variants(rng: random.Random, text: str, other: str) -> list[str]:
+    """Copies of a report as feeds carry them: whole, cut, extended, lightly edited, and
+    another version (every other sentence kept, the rest from another report)."""
+    sents = re.split(r"(?<=[.!?])\s+", text)
+    others = re.split(r"(?<=[.!?])\s+", other)
+    out = [text]
+    if len(sents) > 6:
+        out.append(" ".join(sents[: len(sents) // 2]))
+        out.append(text + " The council said a decision would follow next week.")
+        out.append(" ".join(s if i % 2 == 0 or i // 2 >= len(others) else others[i // 2]
+                            for i, s in enumerate(sents)))
+    words = text.split(" ")
+    for _ in range(max(1, len(words) // 60)):
+        words[rng.randrange(len(words))] = "reportedly"
+    out.append(" ".join(words))
+    return rng.sample(out, k=rng.randint(min(2, len(out)), len(out)))
+
+
+@pytest.fixture(scope="module")
+def copies() -> list[Article]:
+    """~2,000 articles: real reports and copies of them, dated over a month, in no order."""
+    rng = random.Random(7)
+    texts = []
+    for name in ("basil", "neus-dev"):
+        with shared_path("corpora", name, "articles.jsonl").open(encoding="utf-8") as fh:
+            texts += [clean_text(json.loads(line)["text"]) for line in fh]
+    start = datetime(2024, 3, 1, tzinfo=UTC)
+    articles = []
+    for n, text in enumerate(texts):
+        when = start + timedelta(hours=rng.randrange(24 * 30))
+        for k, variant in enumerate(_variants(rng, text, texts[n - 1])):
+            dated = when + timedelta(minutes=rng.randrange(3000)) if rng.random() > 0.05 else None
+            articles.append(Article(id=f"a{n}-{k}", text=variant, published=dated))
+    rng.shuffle(articles)
+    return articles
+
+
+def _prepared(articles: list[Article]):
+    published = [a.published.timestamp() if a.published else float("nan") for a in articles]
+    import numpy as np
+
+    return prepare([a.id for a in articles], np.array(published), [a.text for a in articles])
+
+
+def _state(index: DedupIndex):
+    matches = [(m.a, m.b, m.relation, m.score, m.spans) for m in index.matches]
+    return matches, list(index.records())
+
+
+@pytest.mark.parametrize("kind", ["threads", "processes"])
+def test_checks_in_workers_equal_checks_in_order(copies, kind):
+    ordered = stream_order(copies)
+    head, tail = ordered[:300], ordered[300:]
+    serial = DedupIndex(workers=1)
+    serial.add_many(head)  # groups formed before the batch must be respected
+    serial.add_many(tail)
+    bulk = DedupIndex(workers=1)
+    bulk.add_many(head)
+    batches = [(_prepared(tail[i:i + 200]), [a.text for a in tail[i:i + 200]])
+               for i in range(0, len(tail), 200)]
+    executor: Executor = (ThreadPoolExecutor(2) if kind == "threads" else
+                          ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")))
+    done: list[int] = []
+    with executor:
+        bulk.add_batches(batches, executor=executor, workers=2, progress=done.append)
+        expected = _state(serial)
+        assert len(serial.matches) > 1000  # many groups, many pairs checked across rounds
+        assert _state(bulk) == expected
+        assert list(bulk.records(executor=executor, workers=2)) == expected[1]
+    assert sum(done) == len(tail)
+    assert len(bulk.groups()) == len(serial.groups())
+
+
+def test_a_failed_check_takes_the_whole_call_back_out(copies):
+    ordered = stream_order(copies)
+    head, tail = ordered[:300], ordered[300:900]
+    index = DedupIndex(workers=1)
+    index.add_many(head)
+    before = (_state(index), list(index._parent), dict(index._exact), len(index._postings),
+              len(index.texts))
+
+    class Failing(ThreadPoolExecutor):
+        calls = 0
+
+        def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[override]
+            Failing.calls += 1
+            if Failing.calls == 5:  # a later round: earlier rounds' edges are in by then
+                raise OSError("worker lost")
+            return super().submit(fn, *args, **kwargs)
+
+    batches = [(_prepared(tail[i:i + 100]), [a.text for a in tail[i:i + 100]])
+               for i in range(0, len(tail), 100)]
+    with Failing(2) as executor, pytest.raises(OSError, match="worker lost"):
+        index.add_batches(batches, executor=executor, workers=1)
+    after = (_state(index), list(index._parent), dict(index._exact), len(index._postings),
+             len(index.texts))
+    assert after == before and len(index) == len(head)
+    index.add_many(tail)  # and the same articles go in again
+    fresh = DedupIndex(workers=1)
+    fresh.add_many(head)
+    fresh.add_many(tail)
+    assert _state(index) == _state(fresh)
+
+
+def test_dedup_input_gives_the_same_records_with_worker_processes(copies, tmp_path,
+                                                                   monkeypatch):
+    path = tmp_path / "copies.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for a in copies:
+            fh.write(json.dumps({"id": a.id, "text": a.text,
+                                 "published": a.published.isoformat() if a.published else None})
+                     + "\n")
+    monkeypatch.setattr(dedup_stream, "_PARALLEL_ARTICLES", 100)
+    data = read_for_dedup([path], workers=1)
+    one = dedup_input(data, workers=1)
+    two = dedup_input(data, workers=2)
+    assert one == two == dedup(copies)
+    assert sum(r.relation == "version" for r in two) > 20
+
+
+def test_jobs_are_packed_evenly_and_in_order():
+    sizes = [9, 1, 1, 5, 4, 1, 3]
+    bins = pack(sizes, 3)
+    assert sorted(i for b in bins for i in b) == list(range(len(sizes)))
+    loads = [sum(sizes[i] for i in b) for b in bins]
+    assert sorted(loads) == [7, 8, 9] and all(b == sorted(b) for b in bins)
+    assert pack([], 4) == [] and pack([3], 4) == [[0]]
