@@ -219,3 +219,31 @@ def test_merging_two_runs_is_a_stable_sort_of_both():
         order = np.argsort(keys, kind="stable")
         got = merge_runs(k1, d1, k2, d2)
         assert np.array_equal(got[0], keys[order]) and np.array_equal(got[1], docs[order])
+
+
+@pytest.mark.parametrize("size", [0, 3, 5000, 200_000])
+def test_lookups_through_a_run_directory_find_every_shared_key(size):
+    from storyline.dedup._kernels import directory, shared_counts
+
+    rng = np.random.default_rng(size)
+    run_keys = np.sort(rng.integers(0, 2**32, size, dtype=np.uint64).astype(np.uint32))
+    if size:
+        run_keys[size // 2: size // 2 + min(size // 2, 40)] = run_keys[size // 2]  # shared
+    run_docs = rng.integers(0, 10**6, size).astype(np.uint32)
+    starts, shift = directory(run_keys)
+    assert starts[0] == 0 and starts[-1] == size
+    pick = rng.choice(run_keys, 300) if size else np.zeros(0, dtype=np.uint32)
+    batch = np.sort(np.concatenate([pick, rng.integers(0, 2**32, 300, dtype=np.uint64)
+                                    .astype(np.uint32)]))
+    docs = np.arange(len(batch), dtype=np.int64)
+    held = np.zeros(len(batch), dtype=np.int64)
+    a, b = shared_counts(batch, docs, run_keys, run_docs, held, starts, shift)
+    expected = sorted((int(d), int(rd)) for k, d in zip(batch, docs, strict=True)
+                      for rk, rd in zip(run_keys, run_docs, strict=True) if rk == k) \
+        if size <= 5000 else None
+    if expected is not None:
+        assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == expected
+    counts = {int(k): int(c) for k, c in zip(*np.unique(run_keys, return_counts=True),
+                                             strict=True)}
+    assert held.tolist() == [counts.get(int(k), 0) for k in batch]
+    assert len(a) == sum(held)

@@ -715,9 +715,16 @@ def shared_counts(keys_a: NDArray[np.uint32], docs_a: NDArray[np.int64],
 def directory(keys: NDArray[np.uint32]) -> tuple[NDArray[np.int64], int]:
     """Where each bucket of sorted ``keys`` starts (bucket: the top bits of a key, as many
     as give about 16 keys a bucket; ``starts[b]:starts[b + 1]``), and the shift that
-    takes a key to its bucket."""
-    bits = max(1, min(24, int(np.log2(max(2, len(keys)) / 16)) if len(keys) >= 32 else 1))
+    takes a key to its bucket. A small run gets two buckets: a binary search over it
+    stays in cache, and counting buckets would cost more than it saves."""
+    if len(keys) < _DIRECTORY_MIN:
+        half = np.searchsorted(keys, np.uint32(1 << 31))
+        return np.array([0, half, len(keys)], dtype=np.int64), 31
+    bits = min(24, int(np.log2(len(keys) / 16)))
     shift = 32 - bits
     starts = np.zeros((1 << bits) + 1, dtype=np.int64)
     np.cumsum(np.bincount(keys >> np.uint32(shift), minlength=1 << bits), out=starts[1:])
     return starts, shift
+
+
+_DIRECTORY_MIN = 1 << 16
