@@ -14,6 +14,7 @@ import pytest
 from storyline.dedup import DedupIndex, dedup, dedup_input, prepare, read_for_dedup, stream_order
 from storyline.dedup import stream as dedup_stream
 from storyline.dedup._bulk import pack
+from storyline.ingest import WorkerPool
 from storyline.model import Article
 from storyline.normalize import clean_text
 
@@ -124,20 +125,31 @@ def test_a_failed_check_takes_the_whole_call_back_out(copies):
     assert _state(index) == _state(fresh)
 
 
-def test_dedup_input_gives_the_same_records_with_worker_processes(copies, tmp_path,
-                                                                   monkeypatch):
+def test_dedup_gives_the_same_records_with_worker_processes(copies, tmp_path, monkeypatch):
     path = tmp_path / "copies.jsonl"
     with path.open("w", encoding="utf-8") as fh:
         for a in copies:
             fh.write(json.dumps({"id": a.id, "text": a.text,
                                  "published": a.published.isoformat() if a.published else None})
                      + "\n")
-    monkeypatch.setattr(dedup_stream, "_PARALLEL_ARTICLES", 100)
+    monkeypatch.setattr(dedup_stream, "PARALLEL_ARTICLES", 100)
+    # other tests may leave idle threads behind, which would make forking be refused
+    monkeypatch.setattr(WorkerPool, "usable", lambda self, then: True)
+    calls: list[int] = []
+    add_batches = DedupIndex.add_batches
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return add_batches(self, *args, **kwargs)
+
+    monkeypatch.setattr(DedupIndex, "add_batches", counted)
     data = read_for_dedup([path], workers=1)
-    one = dedup_input(data, workers=1)
-    two = dedup_input(data, workers=2)
-    assert one == two == dedup(copies)
-    assert sum(r.relation == "version" for r in two) > 20
+    in_order = dedup(copies, index=DedupIndex(workers=1))
+    assert not calls
+    assert dedup_input(data, workers=1) == in_order and not calls
+    assert dedup_input(data, workers=2) == in_order and len(calls) == 1
+    assert dedup(copies, index=DedupIndex(workers=2)) == in_order and len(calls) == 2
+    assert sum(r.relation == "version" for r in in_order) > 20
 
 
 def test_jobs_are_packed_evenly_and_in_order():

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
+from ..ingest import WorkerPool
 from ..model import Article, DedupRecord
+from . import stream as _stream
 from ._align import AlignConfig, Alignment, Sentences, align, classify
 from .index import DedupConfig, DedupIndex, Match, Prepared, prepare
 from .stream import DedupInput, dedup_input, read_for_dedup
@@ -69,12 +71,26 @@ def dedup(
             seen.add(a.id)
             ordered.append(a)
     step = 2048
-    for start in range(0, len(ordered), step):
-        index.add_many(ordered[start:start + step])
-        if progress is not None:
-            progress(len(ordered[start:start + step]))
-    wanted = {a.id for a in batch}
-    by_id = {r.id: r for r in index.records(passages=passages) if r.id in wanted}
+    parts = [ordered[start:start + step] for start in range(0, len(ordered), step)]
+    pool = WorkerPool(index.workers) \
+        if index.workers > 1 and len(ordered) >= _stream.PARALLEL_ARTICLES else None
+    try:
+        # worker processes check passages (see _bulk.py); forked before any thread starts
+        executor = pool.get() if pool is not None and pool.usable(None) else None
+        if executor is not None:
+            index.add_batches((index.prepare(part) for part in parts), executor=executor,
+                              workers=index.workers, progress=progress)
+        else:
+            for part in parts:
+                index.add_many(part)
+                if progress is not None:
+                    progress(len(part))
+        wanted = {a.id for a in batch}
+        by_id = {r.id: r for r in index.records(passages=passages, executor=executor,
+                                                workers=index.workers) if r.id in wanted}
+    finally:
+        if pool is not None:
+            pool.close()
     if own:
         index.close()
     return [by_id[a.id] for a in batch]

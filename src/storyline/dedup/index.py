@@ -24,6 +24,7 @@ import numpy as np
 
 from .._parallel import default_workers
 from ..errors import StorylineError
+from ..ingest import bounded_map
 from ..model import Article, DedupRecord, Passage, Relation
 from ._align import AlignConfig, Sentences, align, classify, span_tuples
 from ._bulk import CompareJob, Edge, VerifyJob, compare_job, pack, relate, verify_job
@@ -36,6 +37,7 @@ TextStore = MutableMapping[int, str]
 _FORMAT = 3  # 2: fingerprints from the compiled scan; 3: Unicode case folding
 _SENTENCE_CACHE = 1024  # each entry holds a text's token arrays (~20 bytes per token)
 _BATCH = 512  # articles whose candidates are looked up together
+_COMPARE_JOB = 256  # members compared with their canonical article per job
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,15 +213,18 @@ class DedupIndex:
         """
         out: list[list[Match]] = []
         for start in range(0, len(articles), _BATCH):
-            chunk = articles[start:start + _BATCH]
-            texts = [a.text for a in chunk]
-            published = np.array([a.published.timestamp() if a.published else math.nan
-                                  for a in chunk], dtype=np.float64)
-            out.extend(self._add_batch(
-                prepare([a.id for a in chunk], published, texts, self.config, self._pool,
-                        self.workers),
-                texts))
+            batch, texts = self.prepare(articles[start:start + _BATCH])
+            out.extend(self._add_batch(batch, texts))
         return out
+
+    def prepare(self, articles: Sequence[Article]) -> tuple[Prepared, list[str]]:
+        """:func:`prepare` of ``articles`` with this index's settings and threads; and
+        their texts."""
+        texts = [a.text for a in articles]
+        published = np.array([a.published.timestamp() if a.published else math.nan
+                              for a in articles], dtype=np.float64)
+        return prepare([a.id for a in articles], published, texts, self.config, self._pool,
+                       self.workers), texts
 
     def add_prepared(self, batch: Prepared, texts: Sequence[str] | None = None
                      ) -> list[list[Match]]:
@@ -638,10 +643,20 @@ class DedupIndex:
                 for d in members:
                     out[d] = relate(self._sentences(d), theirs, self.config.align)
             return out
-        chosen = pack([len(m) for _, m in todo], 4 * workers)
-        jobs = [CompareJob([(self.texts[todo[i][0]], [self.texts[d] for d in todo[i][1]])
-                            for i in part], self.config.align) for part in chosen]
-        for part, result in zip(chosen, executor.map(compare_job, jobs), strict=True):
+        # jobs of about _COMPARE_JOB members, made as they are sent: at a million
+        # articles the texts of all of them would take gigabytes at once
+        parts: list[list[int]] = [[]]
+        size = 0
+        for i, (_, members) in enumerate(todo):
+            if size >= _COMPARE_JOB:
+                parts.append([])
+                size = 0
+            parts[-1].append(i)
+            size += len(members)
+        jobs = (CompareJob([(self.texts[todo[i][0]], [self.texts[d] for d in todo[i][1]])
+                            for i in part], self.config.align) for part in parts)
+        results = bounded_map(executor, compare_job, jobs, 2 * workers + 2)
+        for part, result in zip(parts, results, strict=True):
             for i, rels in zip(part, result, strict=True):
                 out.update(zip(todo[i][1], rels, strict=True))
         return out

@@ -50,14 +50,14 @@ from ._kernels import fingerprint_codes, fingerprint_many
 from ._texts import PackedTexts, Reordered
 from .index import DedupConfig, DedupIndex, Prepared
 
-__all__ = ["DedupInput", "dedup_input", "read_for_dedup"]
+__all__ = ["PARALLEL_ARTICLES", "DedupInput", "dedup_input", "read_for_dedup"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _UNDATED = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // _MICROSECOND  # as stream_order
 _BLOCK = 1 << 21  # bytes of JSON Lines per job: ~500 articles
 _SERIAL_ARTICLES = 512  # articles of a file read whole per chunk
-_PARALLEL_ARTICLES = 4096  # fewer are checked in this process: forking would cost more
+PARALLEL_ARTICLES = 4096  # fewer are checked in this process: forking would cost more
 
 
 def _micros(when: datetime | None) -> int:
@@ -321,7 +321,7 @@ def dedup_input(
     prepared = data.prepared
     step = 2048  # as dedup() adds them: the batches, and so the sentence cache, are the same
     workers = workers if workers is not None else default_workers()
-    pool = WorkerPool(workers) if workers > 1 and len(rows) >= _PARALLEL_ARTICLES else None
+    pool = WorkerPool(workers) if workers > 1 and len(rows) >= PARALLEL_ARTICLES else None
     try:
         # forked now, before a progress bar's thread starts (see WorkerPool.usable)
         executor = pool.get() if pool is not None and pool.usable(None) else None

@@ -15,7 +15,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -91,7 +91,7 @@ def _read_bytes(path: str, data: bytes, suffix: str, stem: str, then: Then | Non
         yield then(item) if then is not None and isinstance(item, Article) else item
 
 
-def bounded_map(executor: ProcessPoolExecutor, fn: Callable[[Any], Any], jobs: Iterator[Any],
+def bounded_map(executor: Executor, fn: Callable[[Any], Any], jobs: Iterator[Any],
                 ahead: int) -> Iterator[Any]:
     """executor.map, in order, with at most ``ahead`` jobs in flight (map submits them all
     at once, which holds the whole input twice more in memory). Jobs not yet started
