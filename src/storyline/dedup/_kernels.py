@@ -14,6 +14,7 @@ to the same spans).
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 import numba as nb
@@ -23,9 +24,9 @@ from numpy.typing import NDArray
 from ..normalize import sentences as _rules
 from ..normalize._fast import is_space as _space
 
-__all__ = ["Scan", "align_arrays", "content_key", "fingerprint_codes", "fingerprint_many",
-           "directory", "sampled",
-           "sentence_features", "shared_counts", "shingle_hashes", "word_hash"]
+__all__ = ["Scan", "align_arrays", "content_key", "count_candidates", "directory",
+           "fingerprint_codes", "fingerprint_many", "sampled", "sentence_features",
+           "shared_counts", "shingle_hashes", "word_hash"]
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -710,6 +711,66 @@ def shared_counts(keys_a: NDArray[np.uint32], docs_a: NDArray[np.int64],
             x += 1
         held[i] += x - j
     return out_a[:n], out_b[:n]
+
+
+@nb.njit(cache=True, nogil=True)
+def count_candidates(a: NDArray[np.int64], b: NDArray[np.int64], first_doc: int, ndocs: int,
+                     nfp: NDArray[np.uint32], min_shared: int, min_fraction: float,
+                     max_candidates: int, counter: NDArray[np.int32]
+                     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The candidates of docs ``first_doc`` to ``first_doc + ndocs - 1`` from their raw
+    pairs (``a[i]`` shares a fingerprint with ``b[i]``, one pair per shared fingerprint):
+    per doc, the docs sharing at least ``max(min(smaller, min_shared),
+    ceil(min_fraction * smaller))`` fingerprints (``smaller``: the smaller text's
+    count in ``nfp``), most shared first, then oldest, at most ``max_candidates``.
+
+    Counted in ``counter`` (zeros, one per indexed doc; left zeroed), in time linear in
+    the pairs: a sort of the pairs cost most of the lookups once common passages gave
+    articles hundreds of pairs each.
+    """
+    n = len(a)
+    starts = np.zeros(ndocs + 1, np.int64)
+    for i in range(n):
+        starts[a[i] - first_doc + 1] += 1
+    for d in range(ndocs):
+        starts[d + 1] += starts[d]
+    fill = starts[:-1].copy()
+    others = np.empty(n, np.int64)
+    for i in range(n):
+        d = a[i] - first_doc
+        others[fill[d]] = b[i]
+        fill[d] += 1
+    out_a = np.empty(min(n, ndocs * max_candidates), np.int64)
+    out_b = np.empty(min(n, ndocs * max_candidates), np.int64)
+    m = 0
+    touched = np.empty(n, np.int64)
+    keys = np.empty(n, np.int64)
+    for d in range(ndocs):
+        doc = first_doc + d
+        nt = 0
+        for i in range(starts[d], starts[d + 1]):
+            y = others[i]
+            if counter[y] == 0:
+                touched[nt] = y
+                nt += 1
+            counter[y] += 1
+        nk = 0
+        for t in range(nt):
+            y = touched[t]
+            shared = counter[y]
+            counter[y] = 0
+            smaller = min(nfp[doc], nfp[y])
+            need = max(min(smaller, min_shared), math.ceil(min_fraction * smaller))
+            if shared >= need:
+                keys[nk] = ((1 << 31) - shared) * (1 << 32) + y  # most shared, then oldest
+                nk += 1
+        if nk:
+            chosen = np.sort(keys[:nk])[:max_candidates]
+            for key in chosen:
+                out_a[m] = doc
+                out_b[m] = key & 0xFFFFFFFF
+                m += 1
+    return out_a[:m], out_b[:m]
 
 
 def directory(keys: NDArray[np.uint32]) -> tuple[NDArray[np.int64], int]:

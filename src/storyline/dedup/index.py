@@ -28,7 +28,7 @@ from ..ingest import bounded_map
 from ..model import Article, DedupRecord, Passage, Relation
 from ._align import AlignConfig, Sentences, align, classify, span_tuples
 from ._bulk import CompareJob, Edge, VerifyJob, compare_job, pack, relate, verify_job
-from ._kernels import directory, fingerprint_many, shared_counts
+from ._kernels import count_candidates, directory, fingerprint_many, shared_counts
 from ._postings import Postings
 
 __all__ = ["DedupConfig", "DedupIndex", "Match", "Prepared", "TextStore", "prepare"]
@@ -177,6 +177,7 @@ class DedupIndex:
         self._parent = array("I")
         self._exact: dict[bytes, int] = {}
         self._postings = Postings()
+        self._counter = np.zeros(0, dtype=np.int32)  # scratch of count_candidates
         self.matches: list[Match] = []
         self._sentence_cache: OrderedDict[int, Sentences] = OrderedDict()
         self._batch_sentences: dict[int, Sentences] = {}
@@ -492,20 +493,15 @@ class DedupIndex:
         a, b = np.concatenate(pa), np.concatenate(pb)
         if not len(a):
             return {}, fps_of
-        pair, shared = np.unique(a * (1 << 32) + b, return_counts=True)
-        a, b = pair >> 32, pair & 0xFFFFFFFF
-        nfp = np.frombuffer(self._nfp, dtype=np.uint32)
-        smaller = np.minimum(nfp[a], nfp[b])
-        need = np.maximum(np.minimum(smaller, self.config.min_shared),
-                          np.ceil(self.config.min_shared_fraction * smaller))
-        ok = shared >= need
-        a, b, shared = a[ok], b[ok], shared[ok]
-        order = np.lexsort((b, -shared, a))  # by doc, then most shared, then oldest
+        if len(self._counter) < len(self.ids):
+            self._counter = np.zeros(2 * len(self.ids), dtype=np.int32)
+        cfg = self.config
+        a, b = count_candidates(a, b, first_doc, len(self.ids) - first_doc,
+                                np.frombuffer(self._nfp, dtype=np.uint32), cfg.min_shared,
+                                cfg.min_shared_fraction, cfg.max_candidates, self._counter)
         out: dict[int, list[int]] = {}
-        for x, y in zip(a[order].tolist(), b[order].tolist(), strict=True):
-            lst = out.setdefault(x, [])
-            if len(lst) < self.config.max_candidates:
-                lst.append(y)
+        for x, y in zip(a.tolist(), b.tolist(), strict=True):
+            out.setdefault(x, []).append(y)
         return out, fps_of
 
     def _below_cap(self, keys: np.ndarray, held: np.ndarray) -> np.ndarray:
