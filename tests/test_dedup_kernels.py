@@ -233,6 +233,8 @@ def test_lookups_through_a_run_directory_find_every_shared_key(size):
     starts, shift = directory(run_keys)
     assert starts[0] == 0 and starts[-1] == size
     pick = rng.choice(run_keys, 300) if size else np.zeros(0, dtype=np.uint32)
+    if size:  # the shared key, and its neighbours in its swollen bucket
+        pick = np.concatenate([pick, run_keys[size // 2 - 2: size // 2 + 44]])
     batch = np.sort(np.concatenate([pick, rng.integers(0, 2**32, 300, dtype=np.uint64)
                                     .astype(np.uint32)]))
     docs = np.arange(len(batch), dtype=np.int64)
