@@ -56,7 +56,7 @@ def main() -> None:
         finish(self, round_, progress)
         tenth["checks"] += sum(len(c) for _, c in round_.checks)
         tenth["articles"] += round_.size
-        if tenth["articles"] >= total / 10 or len(self) == total:
+        if tenth["articles"] >= total / 10:
             now = time.perf_counter()
             rows.append({**tenth, "wall_s": now - mark[0], "indexed": len(self)})
             mark[0] = now
@@ -73,13 +73,16 @@ def main() -> None:
     index_cls._finish = timed_finish  # type: ignore[method-assign]
     index_cls.records = timed_records  # type: ignore[method-assign]
     dedup_input(data, passages=False)
+    if tenth["articles"]:  # the last round, checked once every article was registered
+        rows.append({**tenth, "wall_s": time.perf_counter() - mark[0], "indexed": total})
     print(f"index and records: {time.perf_counter() - t1:.1f} s")
     print("| indexed | ms/article | candidates ms/article | raw pairs/article | checks/article |")
     print("|---:|---:|---:|---:|---:|")
     for r in rows:
-        n = max(1, r["articles"])
+        n = max(1, r.get("articles", 0))
         print(f"| {r['indexed']:,} | {r['wall_s'] / n * 1e3:.3f} | "
-              f"{r['candidates_s'] / n * 1e3:.3f} | {r['pairs'] / n:.0f} | {r['checks'] / n:.2f} |")
+              f"{r.get('candidates_s', 0) / n * 1e3:.3f} | {r.get('pairs', 0) / n:.0f} | "
+              f"{r.get('checks', 0) / n:.2f} |")
 
 
 if __name__ == "__main__":
