@@ -159,3 +159,32 @@ def test_jobs_are_packed_evenly_and_in_order():
     loads = [sum(sizes[i] for i in b) for b in bins]
     assert sorted(loads) == [7, 8, 9] and all(b == sorted(b) for b in bins)
     assert pack([], 4) == [] and pack([3], 4) == [[0]]
+
+
+def test_a_worker_that_dies_leaves_the_checks_to_this_process(copies, tmp_path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    class Dying(Executor):
+        """A pool whose worker was killed (out of memory, say) after two jobs."""
+
+        def __init__(self) -> None:
+            self.jobs = 0
+
+        def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[override]
+            self.jobs += 1
+            future: Future = Future()
+            if self.jobs > 2:
+                future.set_exception(BrokenProcessPool("a worker was killed"))
+            else:
+                future.set_result(fn(*args, **kwargs))
+            return future
+
+    dying = Dying()
+    monkeypatch.setattr(dedup_stream, "PARALLEL_ARTICLES", 100)
+    monkeypatch.setattr(WorkerPool, "usable", lambda self, then: True)
+    monkeypatch.setattr(WorkerPool, "get", lambda self, then=None: dying)
+    monkeypatch.setattr(WorkerPool, "close", lambda self: None)
+    in_order = dedup(copies, index=DedupIndex(workers=1))
+    with pytest.warns(RuntimeWarning, match="worker process died"):
+        assert dedup(copies, index=DedupIndex(workers=2)) == in_order
+    assert dying.jobs > 2

@@ -7,6 +7,7 @@ persistent one that the batch form drives in publication order.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 
 from ..ingest import WorkerPool
@@ -14,7 +15,7 @@ from ..model import Article, DedupRecord
 from . import stream as _stream
 from ._align import AlignConfig, Alignment, Sentences, align, classify
 from .index import DedupConfig, DedupIndex, Match, Prepared, prepare
-from .stream import DedupInput, dedup_input, read_for_dedup
+from .stream import DedupInput, dedup_input, index_all, read_for_dedup, records_of
 
 __all__ = [
     "AlignConfig",
@@ -76,18 +77,12 @@ def dedup(
         if index.workers > 1 and len(ordered) >= _stream.PARALLEL_ARTICLES else None
     try:
         # worker processes check passages (see _bulk.py); forked before any thread starts
-        executor = pool.get() if pool is not None and pool.usable(None) else None
-        if executor is not None:
-            index.add_batches((index.prepare(part) for part in parts), executor=executor,
-                              workers=index.workers, progress=progress)
-        else:
-            for part in parts:
-                index.add_many(part)
-                if progress is not None:
-                    progress(len(part))
+        executor: Executor | None = pool.get() if pool is not None and pool.usable(None) else None
+        executor = index_all(index, lambda: (index.prepare(part) for part in parts),
+                             executor, index.workers, progress)
         wanted = {a.id for a in batch}
-        by_id = {r.id: r for r in index.records(passages=passages, executor=executor,
-                                                workers=index.workers) if r.id in wanted}
+        by_id = {r.id: r for r in records_of(index, passages, executor, index.workers)
+                 if r.id in wanted}
     finally:
         if pool is not None:
             pool.close()

@@ -21,7 +21,9 @@ What stays in memory per article is its id, its fingerprints and the index: abou
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,7 +52,8 @@ from ._kernels import fingerprint_codes, fingerprint_many
 from ._texts import PackedTexts, Reordered
 from .index import DedupConfig, DedupIndex, Prepared
 
-__all__ = ["PARALLEL_ARTICLES", "DedupInput", "dedup_input", "read_for_dedup"]
+__all__ = ["PARALLEL_ARTICLES", "DedupInput", "dedup_input", "index_all", "read_for_dedup",
+           "records_of"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -324,7 +327,7 @@ def dedup_input(
     pool = WorkerPool(workers) if workers > 1 and len(rows) >= PARALLEL_ARTICLES else None
     try:
         # forked now, before a progress bar's thread starts (see WorkerPool.usable)
-        executor = pool.get() if pool is not None and pool.usable(None) else None
+        executor: Executor | None = pool.get() if pool is not None and pool.usable(None) else None
 
         def batches() -> Iterator[tuple[Prepared, list[str] | None]]:
             for start in range(0, len(rows), step):
@@ -332,20 +335,48 @@ def dedup_input(
                 yield (prepared.take(part),
                        None if own else [data.texts[p] for p in part.tolist()])
 
-        if executor is not None:
-            index.add_batches(batches(), executor=executor, workers=workers,
-                              progress=progress)
-        else:
-            for batch, texts in batches():
-                index.add_prepared(batch, texts)
-                if progress is not None:
-                    progress(len(batch))
+        executor = index_all(index, batches, executor, workers, progress)
         wanted = set(ids)
-        by_id = {r.id: r for r in index.records(passages=passages, executor=executor,
-                                                workers=workers) if r.id in wanted}
+        by_id = {r.id: r for r in records_of(index, passages, executor, workers)
+                 if r.id in wanted}
     finally:
         if pool is not None:
             pool.close()
     if own:
         index.close()
     return [by_id[i] for i in ids]
+
+
+def index_all(index: DedupIndex,
+              batches: Callable[[], Iterator[tuple[Prepared, Sequence[str] | None]]],
+              executor: Executor | None, workers: int,
+              progress: Callable[[int], None] | None) -> Executor | None:
+    """Add ``batches()`` to ``index``, the passage checks in ``executor`` if given; if a
+    worker process dies (killed, out of memory), what it added is taken out again and
+    everything is checked in this process instead. Returns the executor if it is still
+    usable."""
+    if executor is not None:
+        try:
+            index.add_batches(batches(), executor=executor, workers=workers,
+                              progress=progress)
+            return executor
+        except BrokenExecutor:
+            warnings.warn("a dedup worker process died; checking passages in this process "
+                          "instead", RuntimeWarning, stacklevel=2)
+    for batch, texts in batches():
+        index.add_prepared(batch, texts)
+        if progress is not None:
+            progress(len(batch))
+    return None
+
+
+def records_of(index: DedupIndex, passages: bool, executor: Executor | None,
+               workers: int) -> list[DedupRecord]:
+    """index.records(), compared in ``executor`` if given and still alive, else here."""
+    if executor is not None:
+        try:
+            return list(index.records(passages=passages, executor=executor, workers=workers))
+        except BrokenExecutor:
+            warnings.warn("a dedup worker process died; comparing in this process instead",
+                          RuntimeWarning, stacklevel=2)
+    return list(index.records(passages=passages))
