@@ -484,6 +484,27 @@ def test_cp1252(tmp_path: Path) -> None:
     )
 
 
+def test_a_jsonl_file_of_mixed_encodings_keeps_its_good_lines(tmp_path: Path) -> None:
+    path = tmp_path / "pieced.jsonl"
+    lines = [
+        json.dumps({"id": "u1", "text": "Caf\u00e9 owners met on Monday."}, ensure_ascii=False)
+        .encode("utf-8"),
+        b'{"id": "c1", "text": "The caf\xe9 reopened \x93today\x94."}',  # cp1252
+        b'{"id": "bad", "text": "A corrupt byte \x9d here."}',  # neither encoding
+        json.dumps({"id": "u2", "text": "A second UTF-8 report."}).encode("utf-8"),
+    ]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    articles, report = _read([path])
+    assert [a.id for a in articles] == ["u1", "c1", "u2"]
+    assert articles[1].text == "The caf\u00e9 reopened \u201ctoday\u201d."
+    (problem,) = report.problems
+    assert problem.line == 3 and "neither UTF-8 nor cp1252" in problem.reason
+    # the dedup command reads JSON Lines in blocks; it falls back to the same
+    result = CliRunner().invoke(cli, ["dedup", str(path), "--quiet"])
+    assert [json.loads(x)["id"] for x in result.stdout.splitlines()] == ["u1", "c1", "u2"]
+    assert "pieced.jsonl:3: neither UTF-8 nor cp1252" in result.stderr
+
+
 # --------------------------------------------------------------------------- folders
 
 

@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 
 from ..errors import InputError, InputProblem
 from ..model import Article
-from ._decode import DecodeError, decode, looks_binary
+from ._decode import DecodeError, MixedEncodingError, decode, decode_line, looks_binary
 from ._formats import READERS, Item, read_jsonl_lines
 
 __all__ = ["IngestReport", "SUPPORTED_SUFFIXES", "WorkerPool", "bounded_map", "iter_files",
@@ -74,6 +74,20 @@ def _read_bytes(path: str, data: bytes, suffix: str, stem: str, then: Then | Non
                 pool: WorkerPool | None = None) -> Iterator[Item]:
     try:
         text, _encoding = decode(data)
+    except MixedEncodingError as exc:
+        if READERS[suffix] is not READERS[".jsonl"]:
+            yield InputProblem(path, str(exc))
+            return
+        # one line's bytes must not cost the file's other articles
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            try:
+                line = decode_line(raw)
+            except DecodeError as line_exc:
+                yield InputProblem(path, str(line_exc), number)
+                continue
+            for item in read_jsonl_lines([line], path, stem, number):
+                yield then(item) if then is not None and isinstance(item, Article) else item
+        return
     except DecodeError as exc:
         yield InputProblem(path, str(exc))
         return

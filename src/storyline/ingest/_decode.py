@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import codecs
 
-__all__ = ["DecodeError", "decode", "looks_binary"]
+__all__ = ["DecodeError", "MixedEncodingError", "decode", "decode_line", "looks_binary"]
 
 
 class DecodeError(ValueError):
     """The bytes are not text storyline can read; the message says why."""
+
+
+class MixedEncodingError(DecodeError):
+    """Text that is neither all UTF-8 nor all cp1252: a file pieced together from several
+    sources, or with a few corrupt bytes. Line-based formats decode it line by line."""
 
 
 _BOMS = [
@@ -49,5 +54,18 @@ def decode(data: bytes) -> tuple[str, str]:
         pass
     try:
         return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise MixedEncodingError(f"neither UTF-8 nor cp1252: {exc}") from exc
+
+
+def decode_line(data: bytes) -> str:
+    """One line of a :class:`MixedEncodingError` file: UTF-8, else cp1252; raises
+    :class:`DecodeError` if it is neither."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
     except UnicodeDecodeError as exc:
         raise DecodeError(f"neither UTF-8 nor cp1252: {exc}") from exc
