@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import random
 import re
+import warnings
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -143,6 +144,7 @@ def test_dedup_gives_the_same_records_with_worker_processes(copies, tmp_path, mo
         return add_batches(self, *args, **kwargs)
 
     monkeypatch.setattr(DedupIndex, "add_batches", counted)
+    warnings.simplefilter("error", RuntimeWarning)  # no quiet fallback to checking here
     data = read_for_dedup([path], workers=1)
     in_order = dedup(copies, index=DedupIndex(workers=1))
     assert not calls
@@ -185,6 +187,7 @@ def test_a_worker_that_dies_leaves_the_checks_to_this_process(copies, tmp_path, 
     monkeypatch.setattr(WorkerPool, "get", lambda self, then=None: dying)
     monkeypatch.setattr(WorkerPool, "close", lambda self: None)
     in_order = dedup(copies, index=DedupIndex(workers=1))
+    counted: list[int] = []
     with pytest.warns(RuntimeWarning, match="worker process died"):
-        assert dedup(copies, index=DedupIndex(workers=2)) == in_order
-    assert dying.jobs > 2
+        assert dedup(copies, index=DedupIndex(workers=2), progress=counted.append) == in_order
+    assert dying.jobs > 2 and sum(counted) == len(copies)  # none counted twice

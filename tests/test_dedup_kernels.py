@@ -233,6 +233,9 @@ def test_lookups_through_a_run_directory_find_every_shared_key(size):
     starts, shift = directory(run_keys)
     assert starts[0] == 0 and starts[-1] == size
     pick = rng.choice(run_keys, 300) if size else np.zeros(0, dtype=np.uint32)
+    pick = np.concatenate([pick, np.array([0, 2**31 - 1, 2**31, 2**32 - 1], dtype=np.uint32)])
+    if size:
+        run_keys[-1] = 2**32 - 1  # the last bucket's last key
     if size:  # the shared key, and its neighbours in its swollen bucket
         pick = np.concatenate([pick, run_keys[size // 2 - 2: size // 2 + 44]])
     batch = np.sort(np.concatenate([pick, rng.integers(0, 2**32, 300, dtype=np.uint64)
@@ -240,12 +243,45 @@ def test_lookups_through_a_run_directory_find_every_shared_key(size):
     docs = np.arange(len(batch), dtype=np.int64)
     held = np.zeros(len(batch), dtype=np.int64)
     a, b = shared_counts(batch, docs, run_keys, run_docs, held, starts, shift)
-    expected = sorted((int(d), int(rd)) for k, d in zip(batch, docs, strict=True)
-                      for rk, rd in zip(run_keys, run_docs, strict=True) if rk == k) \
-        if size <= 5000 else None
-    if expected is not None:
-        assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == expected
+    lo = np.searchsorted(run_keys, batch, "left")
+    hi = np.searchsorted(run_keys, batch, "right")
+    expected = [(int(d), int(rd)) for d, i, j in zip(docs, lo, hi, strict=True)
+                for rd in run_docs[i:j]]
+    assert list(zip(a.tolist(), b.tolist(), strict=True)) == expected
     counts = {int(k): int(c) for k, c in zip(*np.unique(run_keys, return_counts=True),
                                              strict=True)}
     assert held.tolist() == [counts.get(int(k), 0) for k in batch]
     assert len(a) == sum(held)
+
+
+def test_candidates_counted_in_one_pass_are_those_of_sorting_the_pairs():
+    from storyline.dedup._kernels import count_candidates
+
+    rng = np.random.default_rng(3)
+    first, ndocs = 5000, 300
+    nfp = rng.integers(1, 120, first + ndocs).astype(np.uint32)
+    nfp[first:first + 20] = 10  # ceil(0.1 * 10) = 1, below min_shared: min() decides
+    a = rng.integers(first, first + ndocs, 40_000)
+    b = np.where(rng.random(40_000) < 0.7, rng.integers(0, 60, 40_000),
+                 rng.integers(0, first, 40_000))  # many pairs among a few old docs: ties
+    for min_shared, fraction, top in [(2, 0.1, 30), (1, 0.25, 5), (3, 0.0, 1), (2, 0.1, 0)]:
+        pair, shared = np.unique(a * (1 << 32) + b, return_counts=True)
+        pa, pb = pair >> 32, pair & 0xFFFFFFFF
+        smaller = np.minimum(nfp[pa], nfp[pb])
+        need = np.maximum(np.minimum(smaller, min_shared), np.ceil(fraction * smaller))
+        ok = shared >= need
+        pa, pb, shared = pa[ok], pb[ok], shared[ok]
+        order = np.lexsort((pb, -shared, pa))
+        expected: dict[int, list[int]] = {}
+        for x, y in zip(pa[order].tolist(), pb[order].tolist(), strict=True):
+            if len(expected.setdefault(x, [])) < top:
+                expected[x].append(y)
+        counter = np.zeros(first + ndocs, dtype=np.int32)
+        got_a, got_b = count_candidates(a, b, first, ndocs, nfp, min_shared, fraction, top,
+                                        counter)
+        got: dict[int, list[int]] = {}
+        for x, y in zip(got_a.tolist(), got_b.tolist(), strict=True):
+            got.setdefault(x, []).append(y)
+        assert got == {k: v for k, v in expected.items() if v}
+        assert not counter.any()  # left zeroed for the next batch
+    assert sum(len(v) for v in got.values()) == 0  # max_candidates 0: none

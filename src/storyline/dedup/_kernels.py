@@ -742,6 +742,8 @@ def count_candidates(a: NDArray[np.int64], b: NDArray[np.int64], first_doc: int,
     articles hundreds of pairs each.
     """
     n = len(a)
+    if max_candidates <= 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     starts = np.zeros(ndocs + 1, np.int64)
     for i in range(n):
         starts[a[i] - first_doc + 1] += 1

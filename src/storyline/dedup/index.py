@@ -328,6 +328,7 @@ class DedupIndex:
         ids: list[str] = []
         own_texts = False
         pending: _Round | None = None
+        round_ = _Round(0)
         try:
             for batch, texts in batches:
                 self._check_new(batch.ids)
@@ -352,6 +353,8 @@ class DedupIndex:
             if pending is not None:
                 self._finish(pending, progress)
         except BaseException:
+            for future in [*(pending.futures if pending else []), *round_.futures]:
+                future.cancel()  # not waited for: their edges are dropped anyway
             self._roll_back(ids, first_doc, parents, added_keys, own_texts)
             self._postings.restore(postings)
             del self.matches[nmatches:]

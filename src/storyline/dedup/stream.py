@@ -355,18 +355,27 @@ def index_all(index: DedupIndex,
     worker process dies (killed, out of memory), what it added is taken out again and
     everything is checked in this process instead. Returns the executor if it is still
     usable."""
+    done = 0  # articles already counted by progress
+
+    def count(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(n)
+
     if executor is not None:
         try:
-            index.add_batches(batches(), executor=executor, workers=workers,
-                              progress=progress)
+            index.add_batches(batches(), executor=executor, workers=workers, progress=count)
             return executor
         except BrokenExecutor:
             warnings.warn("a dedup worker process died; checking passages in this process "
                           "instead", RuntimeWarning, stacklevel=2)
+    counted, done = done, 0
     for batch, texts in batches():
         index.add_prepared(batch, texts)
-        if progress is not None:
-            progress(len(batch))
+        if progress is not None:  # what the failed attempt counted is not counted again
+            progress(max(0, min(len(batch), done + len(batch) - counted)))
+        done += len(batch)
     return None
 
 

@@ -123,6 +123,10 @@ def bounded_map(executor: Executor, fn: Callable[[Any], Any], jobs: Iterator[Any
             future.cancel()
 
 
+def _started() -> None:
+    """A job that makes a pool start its processes."""
+
+
 class WorkerPool:
     """Worker processes, started on first use (most inputs are too small to want them)."""
 
@@ -150,6 +154,9 @@ class WorkerPool:
                 then(Article(id="warm-up", text="Warm up. A text."))
             self._executor = ProcessPoolExecutor(self.workers,
                                                  mp_context=multiprocessing.get_context("fork"))
+            # with fork, the processes start at the first submit: start them now, while
+            # usable() still holds (no thread running), not whenever work first comes
+            self._executor.submit(_started).result()
         return self._executor
 
     def close(self) -> None:
