@@ -12,7 +12,7 @@ workers' checks of the round before.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +21,8 @@ from ..model import Relation
 from ._align import AlignConfig, Sentences, align, classify
 from ._kernels import content_key
 
-__all__ = ["CompareJob", "VerifyJob", "compare_job", "pack", "relate", "verify_job"]
+__all__ = ["CompareJob", "Sets", "VerifyJob", "check", "compare_job", "pack", "relate",
+           "verify_job"]
 
 # (doc, position of the candidate in its list, candidate, relation, score, span rows)
 Edge = tuple[int, int, int, Relation, float, np.ndarray]
@@ -40,27 +41,54 @@ class VerifyJob:
     config: AlignConfig
 
 
+class Sets:
+    """Union-find over the articles a job or a round touches (a dict: a few thousand of
+    the index's millions); joined sets take the smaller root, as the index's do."""
+
+    def __init__(self) -> None:
+        self._parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        parent = self._parent
+        while (p := parent.get(x, x)) != x:
+            parent[x] = parent.get(p, p)  # path halving
+            x = p
+        return x
+
+    def union(self, x: int, y: int) -> None:
+        rx, ry = self.find(x), self.find(y)
+        if rx != ry:
+            self._parent[max(rx, ry)] = min(rx, ry)
+
+
+def check(doc: int, cands: list[int], sentences: Callable[[int], Sentences],
+          find: Callable[[int], int], union: Callable[[int, int], None],
+          config: AlignConfig) -> Iterator[tuple[int, int, Relation, float, np.ndarray]]:
+    """The passage checks of ``doc`` against its candidates, in order: (position of the
+    candidate, candidate, relation, score, span rows) of each that relates, joining
+    the two. A candidate already in the doc's group is skipped. The index and the
+    workers both check through this, which is what makes their results the same."""
+    if not cands:
+        return
+    mine = sentences(doc)
+    for k, cand in enumerate(cands):
+        if find(cand) == find(doc):
+            continue  # already joined to its group through a better candidate
+        theirs = sentences(cand)
+        al = align(mine, theirs, config)
+        relation, score = classify(al, mine, theirs, config)
+        if relation is None:
+            continue
+        yield k, cand, relation, score, al.span_rows(mine, theirs)
+        union(doc, cand)
+
+
 def verify_job(job: VerifyJob) -> list[Edge]:
     """The edges that checking ``job.checks`` in order finds (what the index would)."""
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        while True:
-            p = parent.get(x, x)
-            if p == x:
-                return x
-            gp = parent.get(p, p)
-            parent[x] = gp
-            x = gp
-
-    def union(x: int, y: int) -> None:
-        rx, ry = find(x), find(y)
-        if rx != ry:
-            parent[max(rx, ry)] = min(rx, ry)
-
+    sets = Sets()
     for doc, root in zip(job.docs, job.roots, strict=True):
         if root != doc:
-            union(doc, root)
+            sets.union(doc, root)
     text_of = dict(zip(job.docs, job.texts, strict=True))
     sentences: dict[int, Sentences] = {}
 
@@ -70,19 +98,8 @@ def verify_job(job: VerifyJob) -> list[Edge]:
             s = sentences[doc] = Sentences.of(text_of[doc])
         return s
 
-    out: list[Edge] = []
-    for doc, cands in job.checks:
-        for k, cand in enumerate(cands):
-            if find(cand) == find(doc):
-                continue  # already joined to its group through a better candidate
-            mine, theirs = sents(doc), sents(cand)
-            al = align(mine, theirs, job.config)
-            relation, score = classify(al, mine, theirs, job.config)
-            if relation is None:
-                continue
-            out.append((doc, k, cand, relation, score, al.span_rows(mine, theirs)))
-            union(doc, cand)
-    return out
+    return [(doc, *found) for doc, cands in job.checks
+            for found in check(doc, cands, sents, sets.find, sets.union, job.config)]
 
 
 def relate(a: Sentences, b: Sentences, config: AlignConfig

@@ -26,8 +26,18 @@ from .._parallel import default_workers
 from ..errors import StorylineError
 from ..ingest import bounded_map
 from ..model import Article, DedupRecord, Passage, Relation
-from ._align import AlignConfig, Sentences, align, classify, span_tuples
-from ._bulk import CompareJob, Edge, VerifyJob, compare_job, pack, relate, verify_job
+from ._align import AlignConfig, Sentences, span_tuples
+from ._bulk import (
+    CompareJob,
+    Edge,
+    Sets,
+    VerifyJob,
+    check,
+    compare_job,
+    pack,
+    relate,
+    verify_job,
+)
 from ._kernels import count_candidates, directory, fingerprint_many, shared_counts
 from ._postings import Postings
 
@@ -366,28 +376,17 @@ class DedupIndex:
         connects them (see :mod:`._bulk`), sent to ``executor``."""
         if not checks:
             return []
-        parent: dict[int, int] = {}
-
-        def find(x: int) -> int:
-            while parent.get(x, x) != x:
-                parent[x] = parent.get(parent[x], parent[x])
-                x = parent[x]
-            return x
-
+        joined = Sets()
         roots: dict[int, int] = {}
         for doc, cands in checks:
             for d in (doc, *cands):
                 if d not in roots:
                     roots[d] = self._find(d)
-                    if roots[d] != d:
-                        parent[find(d)] = find(roots[d])
-            for c in cands:
-                a, b = find(doc), find(c)
-                if a != b:
-                    parent[a] = b
+                    joined.union(d, roots[d])
+                joined.union(doc, d)
         parts: dict[int, list[int]] = {}
         for n, (doc, _) in enumerate(checks):
-            parts.setdefault(find(doc), []).append(n)
+            parts.setdefault(joined.find(doc), []).append(n)
         sets = list(parts.values())
         jobs = []
         for chosen in pack([sum(len(checks[n][1]) for n in s) for s in sets], 4 * workers):
@@ -521,22 +520,10 @@ class DedupIndex:
         return held + (np.arange(len(keys)) - start) < cap
 
     def _verify(self, article_id: str, doc: int, cands: list[int]) -> list[Match]:
-        if not cands:
-            return []
-        mine = self._sentences(doc)
-        out: list[Match] = []
-        for cand in cands:
-            if self._find(cand) == self._find(doc):
-                continue  # already joined to its group through a better candidate
-            theirs = self._sentences(cand)
-            al = align(mine, theirs, self.config.align)
-            relation, score = classify(al, mine, theirs, self.config.align)
-            if relation is None:
-                continue
-            out.append(Match(article_id, self.ids[cand], relation, score,
-                             al.span_rows(mine, theirs)))
-            self._union(doc, cand)
-        return out
+        return [Match(article_id, self.ids[cand], relation, score, rows)
+                for _, cand, relation, score, rows
+                in check(doc, cands, self._sentences, self._find, self._union,
+                         self.config.align)]
 
     def close(self) -> None:
         """Stop the worker threads (they also stop when the index is garbage-collected)."""
