@@ -7,15 +7,12 @@ persistent one that the batch form drives in publication order.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor
 from datetime import UTC, datetime
 
-from ..ingest import WorkerPool
 from ..model import Article, DedupRecord
-from . import stream as _stream
 from ._align import AlignConfig, Alignment, Sentences, align, classify
 from .index import DedupConfig, DedupIndex, Match, Prepared, prepare
-from .stream import DedupInput, dedup_input, index_all, read_for_dedup, records_of
+from .stream import DedupInput, dedup_input, index_and_records, read_for_dedup
 
 __all__ = [
     "AlignConfig",
@@ -73,19 +70,10 @@ def dedup(
             ordered.append(a)
     step = 2048
     parts = [ordered[start:start + step] for start in range(0, len(ordered), step)]
-    pool = WorkerPool(index.workers) \
-        if index.workers > 1 and len(ordered) >= _stream.PARALLEL_ARTICLES else None
-    try:
-        # worker processes check passages (see _bulk.py); forked before any thread starts
-        executor: Executor | None = pool.get() if pool is not None and pool.usable(None) else None
-        executor = index_all(index, lambda: (index.prepare(part) for part in parts),
-                             executor, index.workers, progress)
-        wanted = {a.id for a in batch}
-        by_id = {r.id: r for r in records_of(index, passages, executor, index.workers)
-                 if r.id in wanted}
-    finally:
-        if pool is not None:
-            pool.close()
+    records = index_and_records(index, lambda: (index.prepare(part) for part in parts),
+                                len(ordered), index.workers, progress, passages)
+    wanted = {a.id for a in batch}
+    by_id = {r.id: r for r in records if r.id in wanted}
     if own:
         index.close()
     return [by_id[a.id] for a in batch]

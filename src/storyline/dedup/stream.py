@@ -52,8 +52,8 @@ from ._kernels import fingerprint_codes, fingerprint_many
 from ._texts import PackedTexts, Reordered
 from .index import DedupConfig, DedupIndex, Prepared
 
-__all__ = ["PARALLEL_ARTICLES", "DedupInput", "dedup_input", "index_all", "read_for_dedup",
-           "records_of"]
+__all__ = ["PARALLEL_ARTICLES", "DedupInput", "dedup_input", "index_and_records",
+           "read_for_dedup"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -323,31 +323,40 @@ def dedup_input(
         index = DedupIndex(config, store=Reordered(data.texts, rows))
     prepared = data.prepared
     step = 2048  # as dedup() adds them: the batches, and so the sentence cache, are the same
+
+    def batches() -> Iterator[tuple[Prepared, list[str] | None]]:
+        for start in range(0, len(rows), step):
+            part = rows[start:start + step]
+            yield (prepared.take(part), None if own else [data.texts[p] for p in part.tolist()])
+
     workers = workers if workers is not None else default_workers()
-    pool = WorkerPool(workers) if workers > 1 and len(rows) >= PARALLEL_ARTICLES else None
-    try:
-        # forked now, before a progress bar's thread starts (see WorkerPool.usable)
-        executor: Executor | None = pool.get() if pool is not None and pool.usable(None) else None
-
-        def batches() -> Iterator[tuple[Prepared, list[str] | None]]:
-            for start in range(0, len(rows), step):
-                part = rows[start:start + step]
-                yield (prepared.take(part),
-                       None if own else [data.texts[p] for p in part.tolist()])
-
-        executor = index_all(index, batches, executor, workers, progress)
-        wanted = set(ids)
-        by_id = {r.id: r for r in records_of(index, passages, executor, workers)
-                 if r.id in wanted}
-    finally:
-        if pool is not None:
-            pool.close()
+    records = index_and_records(index, batches, len(rows), workers, progress, passages)
+    wanted = set(ids)
+    by_id = {r.id: r for r in records if r.id in wanted}
     if own:
         index.close()
     return [by_id[i] for i in ids]
 
 
-def index_all(index: DedupIndex,
+def index_and_records(index: DedupIndex,
+                      batches: Callable[[], Iterator[tuple[Prepared, Sequence[str] | None]]],
+                      articles: int, workers: int, progress: Callable[[int], None] | None,
+                      passages: bool) -> list[DedupRecord]:
+    """Add ``batches()`` (``articles`` in all) to ``index`` and return its records; from
+    PARALLEL_ARTICLES on, with the passage checks in ``workers`` processes (see
+    :mod:`._bulk`), which :func:`dedup` and :func:`dedup_input` both use."""
+    pool = WorkerPool(workers) if workers > 1 and articles >= PARALLEL_ARTICLES else None
+    try:
+        # started now, before a progress bar's thread starts (see WorkerPool.usable)
+        executor: Executor | None = pool.get() if pool is not None and pool.usable(None) else None
+        executor = _index_all(index, batches, executor, workers, progress)
+        return _records_of(index, passages, executor, workers)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _index_all(index: DedupIndex,
               batches: Callable[[], Iterator[tuple[Prepared, Sequence[str] | None]]],
               executor: Executor | None, workers: int,
               progress: Callable[[int], None] | None) -> Executor | None:
@@ -379,7 +388,7 @@ def index_all(index: DedupIndex,
     return None
 
 
-def records_of(index: DedupIndex, passages: bool, executor: Executor | None,
+def _records_of(index: DedupIndex, passages: bool, executor: Executor | None,
                workers: int) -> list[DedupRecord]:
     """index.records(), compared in ``executor`` if given and still alive, else here."""
     if executor is not None:
