@@ -12,9 +12,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storyline.dedup import DedupIndex, dedup, dedup_input, prepare, read_for_dedup, stream_order
+from storyline.dedup import (
+    DedupConfig,
+    DedupIndex,
+    dedup,
+    dedup_input,
+    prepare,
+    read_for_dedup,
+    stream_order,
+)
 from storyline.dedup import stream as dedup_stream
-from storyline.dedup._bulk import pack
+from storyline.dedup._bulk import VerifyJob, pack, shared_texts, verify_job
 from storyline.ingest import WorkerPool
 from storyline.model import Article
 from storyline.normalize import clean_text
@@ -144,14 +152,36 @@ def test_dedup_gives_the_same_records_with_worker_processes(copies, tmp_path, mo
         return add_batches(self, *args, **kwargs)
 
     monkeypatch.setattr(DedupIndex, "add_batches", counted)
+    sent: list[bool] = []  # per job: whether it carried its texts
+    texts_for = DedupIndex._texts_for
+    monkeypatch.setattr(DedupIndex, "_texts_for", lambda self, docs, shared: sent.append(
+        (found := texts_for(self, docs, shared)) is not None) or found)
     warnings.simplefilter("error", RuntimeWarning)  # no quiet fallback to checking here
     data = read_for_dedup([path], workers=1)
     in_order = dedup(copies, index=DedupIndex(workers=1))
     assert not calls
     assert dedup_input(data, workers=1) == in_order and not calls
     assert dedup_input(data, workers=2) == in_order and len(calls) == 1
+    # its own index's store was complete before the workers forked: they read it
+    assert sent and not any(sent)
+    sent.clear()
     assert dedup(copies, index=DedupIndex(workers=2)) == in_order and len(calls) == 2
+    assert sent and all(sent)  # texts arrive in the batches, after the fork: sent
     assert sum(r.relation == "version" for r in in_order) > 20
+
+
+def test_a_job_reads_named_texts_from_the_shared_store_only(copies):
+    texts = [a.text for a in stream_order(copies)[:400]]
+    checks = [(d, list(range(max(0, d - 5), d))) for d in range(300, 400)]
+    docs = sorted({d for doc, cands in checks for d in (doc, *cands)})
+    config = DedupConfig().align
+    carried = verify_job(VerifyJob(docs, [texts[d] for d in docs], docs, checks, config))
+    assert carried  # copies among the neighbours: there is something to compare
+    named = VerifyJob(docs, None, docs, checks, config)
+    with pytest.raises(RuntimeError, match="holds no store"):
+        verify_job(named)
+    with shared_texts(dict(enumerate(texts))):
+        assert repr(verify_job(named)) == repr(carried)
 
 
 def test_jobs_are_packed_evenly_and_in_order():

@@ -673,3 +673,25 @@ def test_a_then_that_cannot_be_pickled_reads_serially(tmp_path, sample_articles)
     path.write_text("\n".join([line] * (PARALLEL_MIN_BYTES // len(line) + 10)), encoding="utf-8")
     arts = read_articles([path], then=lambda a: a, workers=2)  # a lambda cannot be pickled
     assert len(arts) > 100
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+@pytest.mark.parametrize("end", [b"", b"\n", b"\r\n"])
+def test_jsonl_blocks_are_ranges_of_whole_lines_with_their_numbers(tmp_path, bom, end):
+    from storyline.ingest import iter_jsonl_blocks, read_block
+
+    lines = [json.dumps({"id": f"a{n}", "text": "word " * (n % 7) * (40 if n == 9 else 1)})
+             for n in range(40)]
+    lines[3] = ""  # an empty line still counts
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(bom + (end or b"\n").join(x.encode() for x in lines) + end)
+    size = 64  # smaller than most lines, and far smaller than line 10
+    blocks = list(iter_jsonl_blocks(path, size))
+    assert len(blocks) > 10 and blocks[0][0] == len(bom)
+    got: list[tuple[int, str]] = []
+    for start, stop, first in blocks:
+        data = read_block(path, start, stop).decode()
+        got += [(first + k, line.rstrip("\r")) for k, line in enumerate(data.split("\n"))]
+    assert [(n, x) for n, x in got if x] == [(n + 1, x) for n, x in enumerate(lines) if x]
+    with pytest.raises(OSError, match="changed"):
+        read_block(path, 0, path.stat().st_size + 10)

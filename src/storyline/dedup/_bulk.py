@@ -12,7 +12,8 @@ workers' checks of the round before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,20 +23,49 @@ from ._align import AlignConfig, Sentences, align, classify
 from ._kernels import content_key
 
 __all__ = ["CompareJob", "Sets", "VerifyJob", "check", "compare_job", "pack", "relate",
-           "verify_job"]
+           "shared_texts", "verify_job"]
 
 # (doc, position of the candidate in its list, candidate, relation, score, span rows)
 Edge = tuple[int, int, int, Relation, float, np.ndarray]
 
 
+_shared: Mapping[int, str] | None = None  # see shared_texts
+
+
+@contextmanager
+def shared_texts(store: Mapping[int, str]) -> Iterator[None]:
+    """Worker processes forked inside this block hold ``store`` as it is then, so jobs
+    may name its texts by number instead of carrying them (``texts=None``): sending
+    every text a check needs cost the parent a pickling and a pipe write each. The
+    store must be safe to read after a fork (a file read with pread is; an SQLite
+    connection is not)."""
+    global _shared
+    _shared = store
+    try:
+        yield
+    finally:
+        _shared = None
+
+
+def _text_source(docs: Sequence[int], texts: Sequence[str] | None) -> Callable[[int], str]:
+    """How a job reads the text of one of its docs: from the job, or from the store
+    the process was forked with."""
+    if texts is not None:
+        return dict(zip(docs, texts, strict=True)).__getitem__
+    if _shared is None:
+        raise RuntimeError("a job names texts by number, but this process holds no store")
+    return _shared.__getitem__
+
+
 @dataclass(frozen=True, slots=True)
 class VerifyJob:
     """Independent sets of articles to check: ``checks`` are (doc, candidates) in doc
-    order; ``docs`` every article they name, with its text and its group's root
-    before the batch (a doc of the batch is its own root)."""
+    order; ``docs`` every article they name, with its text (None: read from the
+    store the workers hold, see :func:`shared_texts`) and its group's root before the
+    batch (a doc of the batch is its own root)."""
 
     docs: list[int]
-    texts: list[str]
+    texts: list[str] | None
     roots: list[int]
     checks: list[tuple[int, list[int]]]
     config: AlignConfig
@@ -89,13 +119,13 @@ def verify_job(job: VerifyJob) -> list[Edge]:
     for doc, root in zip(job.docs, job.roots, strict=True):
         if root != doc:
             sets.union(doc, root)
-    text_of = dict(zip(job.docs, job.texts, strict=True))
+    text_of = _text_source(job.docs, job.texts)
     sentences: dict[int, Sentences] = {}
 
     def sents(doc: int) -> Sentences:
         s = sentences.get(doc)
         if s is None:
-            s = sentences[doc] = Sentences.of(text_of[doc])
+            s = sentences[doc] = Sentences.of(text_of(doc))
         return s
 
     return [(doc, *found) for doc, cands in job.checks
@@ -115,17 +145,21 @@ def relate(a: Sentences, b: Sentences, config: AlignConfig
 
 @dataclass(frozen=True, slots=True)
 class CompareJob:
-    """Members to relate to their group's canonical article: (canonical text, member texts)."""
+    """Members to relate to their group's canonical article: (canonical doc, member
+    docs), and the texts of ``docs`` (None: see :func:`shared_texts`)."""
 
-    groups: list[tuple[str, list[str]]]
+    groups: list[tuple[int, list[int]]]
+    docs: list[int]
+    texts: list[str] | None
     config: AlignConfig
 
 
 def compare_job(job: CompareJob) -> list[list[tuple[Relation | None, float, np.ndarray]]]:
+    text_of = _text_source(job.docs, job.texts)
     out = []
-    for canon_text, texts in job.groups:
-        canon = Sentences.of(canon_text)
-        out.append([relate(Sentences.of(t), canon, job.config) for t in texts])
+    for canon_doc, members in job.groups:
+        canon = Sentences.of(text_of(canon_doc))
+        out.append([relate(Sentences.of(text_of(d)), canon, job.config) for d in members])
     return out
 
 

@@ -40,6 +40,7 @@ from ..ingest import (
     bounded_map,
     iter_files,
     iter_jsonl_blocks,
+    read_block,
     read_file,
     streamable_jsonl,
     unique_id,
@@ -48,6 +49,7 @@ from ..ingest._formats import Item, read_jsonl_lines
 from ..model import DedupRecord
 from ..normalize import clean_text
 from ..normalize._markup import clean_text_codes
+from ._bulk import shared_texts
 from ._kernels import fingerprint_codes, fingerprint_many
 from ._texts import PackedTexts, Reordered
 from .index import DedupConfig, DedupIndex, Prepared
@@ -105,12 +107,13 @@ def _prepare_items(items: Iterable[Item], shingle: int, rate: int) -> _Chunk:
                   problems)
 
 
-def _prepare_block(job: tuple[bytes, str, str, int, int, int]) -> _Chunk | None:
-    """A block of JSON Lines, in a worker; None when it is not UTF-8 (the file is then
-    read whole, as ingest would, which may decide on cp1252 for all of it)."""
-    data, path, stem, first, shingle, rate = job
+def _prepare_block(job: tuple[str, int, int, str, int, int, int]) -> _Chunk | None:
+    """A block of JSON Lines, read and prepared in a worker; None when it is not UTF-8
+    (the file is then read whole, as ingest would, which may decide on cp1252 for all
+    of it)."""
+    path, start, end, stem, first, shingle, rate = job
     try:
-        text = data.decode("utf-8")
+        text = read_block(path, start, end).decode("utf-8")
     except UnicodeDecodeError:
         return None
     return _prepare_items(read_jsonl_lines(text.split("\n"), path, stem, first), shingle, rate)
@@ -268,8 +271,8 @@ def _read_blocks(file: Path, reader: _Reader, cfg: DedupConfig,
                  pool: WorkerPool | None) -> bool:
     """Read a JSON Lines file block by block; False if a block is not UTF-8."""
     path, stem = str(file), file.stem
-    jobs = ((block, path, stem, first, cfg.shingle, cfg.sample_rate)
-            for block, first in iter_jsonl_blocks(file, _BLOCK))
+    jobs = ((path, start, end, stem, first, cfg.shingle, cfg.sample_rate)
+            for start, end, first in iter_jsonl_blocks(file, _BLOCK))
     results: Iterator[_Chunk | None]
     if pool is not None and file.stat().st_size > 2 * _BLOCK and pool.usable(None):
         _warm_up()  # before forking: the workers inherit the loaded kernels
@@ -330,7 +333,10 @@ def dedup_input(
             yield (prepared.take(part), None if own else [data.texts[p] for p in part.tolist()])
 
     workers = workers if workers is not None else default_workers()
-    records = index_and_records(index, batches, len(rows), workers, progress, passages)
+    # an own index's store holds every text before the workers fork: they read it
+    # themselves (a given index's store may not be safe to read from a forked process)
+    records = index_and_records(index, batches, len(rows), workers, progress, passages,
+                                shared=own)
     wanted = set(ids)
     by_id = {r.id: r for r in records if r.id in wanted}
     if own:
@@ -341,16 +347,20 @@ def dedup_input(
 def index_and_records(index: DedupIndex,
                       batches: Callable[[], Iterator[tuple[Prepared, Sequence[str] | None]]],
                       articles: int, workers: int, progress: Callable[[int], None] | None,
-                      passages: bool) -> list[DedupRecord]:
+                      passages: bool, *, shared: bool = False) -> list[DedupRecord]:
     """Add ``batches()`` (``articles`` in all) to ``index`` and return its records; from
     PARALLEL_ARTICLES on, with the passage checks in ``workers`` processes (see
-    :mod:`._bulk`), which :func:`dedup` and :func:`dedup_input` both use."""
+    :mod:`._bulk`), which :func:`dedup` and :func:`dedup_input` both use. ``shared``:
+    the index's store already holds every text and may be read after a fork, so the
+    workers read it instead of being sent the texts."""
     pool = WorkerPool(workers) if workers > 1 and articles >= PARALLEL_ARTICLES else None
+    held = len(index.texts) if shared else 0
     try:
-        # started now, before a progress bar's thread starts (see WorkerPool.usable)
-        executor: Executor | None = pool.get() if pool is not None and pool.usable(None) else None
-        executor = _index_all(index, batches, executor, workers, progress)
-        return _records_of(index, passages, executor, workers)
+        with shared_texts(index.texts if held else {}):
+            # started now, before a progress bar's thread starts (see WorkerPool.usable)
+            executor = pool.get() if pool is not None and pool.usable(None) else None
+            executor = _index_all(index, batches, executor, workers, progress, held)
+            return _records_of(index, passages, executor, workers, held)
     finally:
         if pool is not None:
             pool.close()
@@ -359,7 +369,7 @@ def index_and_records(index: DedupIndex,
 def _index_all(index: DedupIndex,
               batches: Callable[[], Iterator[tuple[Prepared, Sequence[str] | None]]],
               executor: Executor | None, workers: int,
-              progress: Callable[[int], None] | None) -> Executor | None:
+              progress: Callable[[int], None] | None, shared: int) -> Executor | None:
     """Add ``batches()`` to ``index``, the passage checks in ``executor`` if given; if a
     worker process dies (killed, out of memory), what it added is taken out again and
     everything is checked in this process instead. Returns the executor if it is still
@@ -374,7 +384,8 @@ def _index_all(index: DedupIndex,
 
     if executor is not None:
         try:
-            index.add_batches(batches(), executor=executor, workers=workers, progress=count)
+            index.add_batches(batches(), executor=executor, workers=workers, progress=count,
+                              shared=shared)
             return executor
         except BrokenExecutor:
             warnings.warn("a dedup worker process died; checking passages in this process "
@@ -389,11 +400,12 @@ def _index_all(index: DedupIndex,
 
 
 def _records_of(index: DedupIndex, passages: bool, executor: Executor | None,
-               workers: int) -> list[DedupRecord]:
+               workers: int, shared: int) -> list[DedupRecord]:
     """index.records(), compared in ``executor`` if given and still alive, else here."""
     if executor is not None:
         try:
-            return list(index.records(passages=passages, executor=executor, workers=workers))
+            return list(index.records(passages=passages, executor=executor, workers=workers,
+                                      shared=shared))
         except BrokenExecutor:
             warnings.warn("a dedup worker process died; comparing in this process instead",
                           RuntimeWarning, stacklevel=2)

@@ -26,8 +26,8 @@ from ._decode import DecodeError, MixedEncodingError, decode, decode_line, looks
 from ._formats import READERS, Item, read_jsonl_lines
 
 __all__ = ["IngestReport", "SUPPORTED_SUFFIXES", "WorkerPool", "bounded_map", "iter_files",
-           "iter_items", "iter_jsonl_blocks", "read_articles", "read_file", "streamable_jsonl",
-           "unique_id"]
+           "iter_items", "iter_jsonl_blocks", "read_articles", "read_block", "read_file",
+           "streamable_jsonl", "unique_id"]
 
 SUPPORTED_SUFFIXES = tuple(sorted(READERS))
 
@@ -274,31 +274,37 @@ def streamable_jsonl(file: Path) -> bool:
                 or looks_binary(head))
 
 
-def iter_jsonl_blocks(file: Path, size: int = 1 << 21) -> Iterator[tuple[bytes, int]]:
-    """A JSON Lines file in blocks of whole lines of about ``size`` bytes, each with the
-    number of its first line, so that it is never held whole. The bytes are as in the
-    file (a UTF-8 byte-order mark dropped): the caller decodes, and if a block is not
-    UTF-8 reads the file with :func:`read_file` instead, which decides for the whole
-    file."""
+def iter_jsonl_blocks(file: Path, size: int = 1 << 21) -> Iterator[tuple[int, int, int]]:
+    """A JSON Lines file in blocks of whole lines of about ``size`` bytes, as byte ranges
+    ``(start, end, first line number)`` (a UTF-8 byte-order mark left out), so that
+    worker processes read their blocks themselves (:func:`read_block`) instead of
+    being sent them. The caller decodes, and if a block is not UTF-8 reads the file
+    with :func:`read_file` instead, which decides for the whole file."""
     line = 1
-    parts: list[bytes] = []
     with file.open("rb") as fh:
+        start = len(codecs.BOM_UTF8) if fh.read(3) == codecs.BOM_UTF8 else 0
+        fh.seek(start)
+        pos = start  # where the next read starts
         block = fh.read(size)
-        if block.startswith(codecs.BOM_UTF8):
-            block = block[len(codecs.BOM_UTF8):]
         while block:
             cut = block.rfind(b"\n")
-            if cut < 0:
-                parts.append(block)  # a line longer than a block
-            else:
-                chunk = b"".join([*parts, block[:cut]]) if parts else block[:cut]
-                parts = [block[cut + 1:]]
-                yield chunk, line
-                line += chunk.count(b"\n") + 1
+            if cut >= 0:  # else a line longer than a block: it goes on
+                yield start, pos + cut, line
+                line += block.count(b"\n", 0, cut) + 1  # the tail before has none
+                start = pos + cut + 1
+            pos += len(block)
             block = fh.read(size)
-    rest = b"".join(parts)
-    if rest:
-        yield rest, line
+    if pos > start:
+        yield start, pos, line
+
+
+def read_block(file: str | Path, start: int, end: int) -> bytes:
+    """Bytes ``start:end`` of a file (a block of :func:`iter_jsonl_blocks`)."""
+    with open(file, "rb") as fh:
+        data = os.pread(fh.fileno(), end - start, start)
+    if len(data) != end - start:
+        raise OSError(f"{file}: changed while it was read")
+    return data
 
 
 def unique_id(seen: dict[str, int], article_id: str, path: str | None, line: int | None
