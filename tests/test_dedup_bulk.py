@@ -154,8 +154,8 @@ def test_dedup_gives_the_same_records_with_worker_processes(copies, tmp_path, mo
     monkeypatch.setattr(DedupIndex, "add_batches", counted)
     sent: list[bool] = []  # per job: whether it carried its texts
     texts_for = DedupIndex._texts_for
-    monkeypatch.setattr(DedupIndex, "_texts_for", lambda self, docs, shared: sent.append(
-        (found := texts_for(self, docs, shared)) is not None) or found)
+    monkeypatch.setattr(DedupIndex, "_texts_for", lambda self, docs, held: sent.append(
+        (found := texts_for(self, docs, held)) is not None) or found)
     warnings.simplefilter("error", RuntimeWarning)  # no quiet fallback to checking here
     data = read_for_dedup([path], workers=1)
     in_order = dedup(copies, index=DedupIndex(workers=1))

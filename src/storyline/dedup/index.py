@@ -325,11 +325,11 @@ class DedupIndex:
 
     def add_batches(self, batches: Iterable[tuple[Prepared, Sequence[str] | None]], *,
                     executor: Executor, workers: int,
-                    progress: Callable[[int], None] | None = None, shared: int = 0) -> None:
+                    progress: Callable[[int], None] | None = None, held: int = 0) -> None:
         """Index batches in order, as :meth:`add_prepared` on each in turn would (the same
         groups, matches and scores), with the passage checks run by ``executor``, a pool
         of ``workers`` processes (see :mod:`._bulk`); the workers hold the store's first
-        ``shared`` texts (see :func:`._bulk.shared_texts`). If anything fails, every
+        ``held`` texts (see :func:`._bulk.shared_texts`). If anything fails, every
         article of the call is taken out again."""
         first_doc = len(self.ids)
         parents = self._parent[:first_doc]
@@ -359,7 +359,7 @@ class DedupIndex:
                     round_.checks.extend((d, c) for d, c in sorted(candidates.items()) if c)
                 if pending is not None:
                     self._finish(pending, progress)
-                round_.futures = self._submit(round_.checks, executor, workers, shared)
+                round_.futures = self._submit(round_.checks, executor, workers, held)
                 pending = round_
             if pending is not None:
                 self._finish(pending, progress)
@@ -372,9 +372,9 @@ class DedupIndex:
             raise
 
     def _submit(self, checks: list[tuple[int, list[int]]], executor: Executor, workers: int,
-                shared: int) -> list[Future[list[Edge]]]:
+                held: int) -> list[Future[list[Edge]]]:
         """Jobs of the round's checks, split where no candidate pair or earlier group
-        connects them (see :mod:`._bulk`), sent to ``executor``; texts below ``shared``
+        connects them (see :mod:`._bulk`), sent to ``executor``; texts below ``held``
         are named, not sent (see :func:`._bulk.shared_texts`)."""
         if not checks:
             return []
@@ -395,14 +395,14 @@ class DedupIndex:
             rows = sorted(n for i in chosen for n in sets[i])
             job_checks = [checks[n] for n in rows]
             docs = sorted({d for doc, cands in job_checks for d in (doc, *cands)})
-            jobs.append(VerifyJob(docs, self._texts_for(docs, shared), [roots[d] for d in docs],
+            jobs.append(VerifyJob(docs, self._texts_for(docs, held), [roots[d] for d in docs],
                                   job_checks, self.config.align))
         return [executor.submit(verify_job, job) for job in jobs]
 
-    def _texts_for(self, docs: list[int], shared: int) -> list[str] | None:
+    def _texts_for(self, docs: list[int], held: int) -> list[str] | None:
         """The texts of sorted ``docs`` for a job; None if the workers hold them all
-        (the first ``shared`` texts, see :func:`._bulk.shared_texts`)."""
-        return None if not docs or docs[-1] < shared else [self.texts[d] for d in docs]
+        (the first ``held`` texts, see :func:`._bulk.shared_texts`)."""
+        return None if not docs or docs[-1] < held else [self.texts[d] for d in docs]
 
     def _finish(self, round_: _Round, progress: Callable[[int], None] | None) -> None:
         """Wait for a round's checks and apply their edges, with its exact copies, in
@@ -577,13 +577,13 @@ class DedupIndex:
         return relation, score, [Passage(*s) for s in span_tuples(rows)] if passages else []
 
     def records(self, *, passages: bool = True, executor: Executor | None = None,
-                workers: int = 1, shared: int = 0) -> Iterator[DedupRecord]:
+                workers: int = 1, held: int = 0) -> Iterator[DedupRecord]:
         """One record per indexed article: its group, canonical article and relation to it.
 
         ``passages=False`` leaves out the shared passages, which most uses never show.
         Members not matched with their canonical article directly are compared with it
         afresh, by ``executor`` (a pool of ``workers`` processes, holding the store's
-        first ``shared`` texts) when given.
+        first ``held`` texts) when given.
         """
         edges: dict[tuple[str, str], Match] = {}
         best: dict[str, Match] = {}
@@ -594,7 +594,7 @@ class DedupIndex:
                 if end not in best or m.score > best[end].score:
                     best[end] = m
         groups = [(self._canonical(members), members) for members in self.groups().values()]
-        fresh = self._compare_members(groups, edges, executor, workers, shared)
+        fresh = self._compare_members(groups, edges, executor, workers, held)
         for canon, members in groups:
             canon_id = self.ids[canon]
             for d in sorted(members):
@@ -623,7 +623,7 @@ class DedupIndex:
 
     def _compare_members(self, groups: list[tuple[int, list[int]]],
                          edges: dict[tuple[str, str], Match], executor: Executor | None,
-                         workers: int, shared: int
+                         workers: int, held: int
                          ) -> dict[int, tuple[Relation | None, float, np.ndarray]]:
         """:meth:`compare` of each member with its canonical article where no edge joins
         them, keyed by member."""
@@ -651,7 +651,7 @@ class DedupIndex:
 
         def job(part: list[int]) -> CompareJob:
             docs = sorted({d for i in part for d in (todo[i][0], *todo[i][1])})
-            return CompareJob([todo[i] for i in part], docs, self._texts_for(docs, shared),
+            return CompareJob([todo[i] for i in part], docs, self._texts_for(docs, held),
                               self.config.align)
 
         jobs = (job(part) for part in parts)

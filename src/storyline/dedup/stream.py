@@ -358,7 +358,8 @@ def index_and_records(index: DedupIndex,
     try:
         with shared_texts(index.texts if held else {}):
             # started now, before a progress bar's thread starts (see WorkerPool.usable)
-            executor = pool.get() if pool is not None and pool.usable(None) else None
+            executor: Executor | None = (
+                pool.get() if pool is not None and pool.usable(None) else None)
             executor = _index_all(index, batches, executor, workers, progress, held)
             return _records_of(index, passages, executor, workers, held)
     finally:
@@ -369,7 +370,7 @@ def index_and_records(index: DedupIndex,
 def _index_all(index: DedupIndex,
               batches: Callable[[], Iterator[tuple[Prepared, Sequence[str] | None]]],
               executor: Executor | None, workers: int,
-              progress: Callable[[int], None] | None, shared: int) -> Executor | None:
+              progress: Callable[[int], None] | None, held: int) -> Executor | None:
     """Add ``batches()`` to ``index``, the passage checks in ``executor`` if given; if a
     worker process dies (killed, out of memory), what it added is taken out again and
     everything is checked in this process instead. Returns the executor if it is still
@@ -385,7 +386,7 @@ def _index_all(index: DedupIndex,
     if executor is not None:
         try:
             index.add_batches(batches(), executor=executor, workers=workers, progress=count,
-                              shared=shared)
+                              held=held)
             return executor
         except BrokenExecutor:
             warnings.warn("a dedup worker process died; checking passages in this process "
@@ -400,12 +401,12 @@ def _index_all(index: DedupIndex,
 
 
 def _records_of(index: DedupIndex, passages: bool, executor: Executor | None,
-               workers: int, shared: int) -> list[DedupRecord]:
+               workers: int, held: int) -> list[DedupRecord]:
     """index.records(), compared in ``executor`` if given and still alive, else here."""
     if executor is not None:
         try:
             return list(index.records(passages=passages, executor=executor, workers=workers,
-                                      shared=shared))
+                                      held=held))
         except BrokenExecutor:
             warnings.warn("a dedup worker process died; comparing in this process instead",
                           RuntimeWarning, stacklevel=2)
