@@ -139,6 +139,31 @@ def test_adding_one_at_a_time_does_not_make_a_run_per_article(sample_articles):
     assert len(index._postings._runs) <= 1
 
 
+def test_postings_added_a_batch_at_a_time_are_one_sorted_run_in_doc_order():
+    from storyline.dedup._postings import Postings
+
+    rng = np.random.default_rng(3)
+    keys_of = {d: np.unique(rng.integers(0, 300, 60)).astype(np.uint32) for d in range(400)}
+    batched, single = Postings(), Postings()
+    for start in range(0, 400, 100):  # ~5,000 postings a batch: one run each
+        batched.add_many({d: keys_of[d] for d in range(start, start + 100)})
+        if not start:
+            assert len(batched._runs) == 1 and not batched._buf_len
+    for d, keys in keys_of.items():
+        single.add(d, keys)
+    for p in (batched, single):
+        keys, docs = p.arrays()
+        flat_k = np.concatenate(list(keys_of.values()))
+        flat_d = np.repeat(np.arange(400, dtype=np.uint32), [len(k) for k in keys_of.values()])
+        order = np.lexsort((flat_d, flat_k))
+        got = np.lexsort((docs, keys))
+        assert np.array_equal(keys[got], flat_k[order]) and np.array_equal(docs[got], flat_d[order])
+        for run_keys, run_docs, _, _ in p.runs():  # sorted, doc order among equal keys
+            assert np.all(np.diff(run_keys.astype(np.int64)) >= 0)
+            same = run_keys[1:] == run_keys[:-1]
+            assert np.all(run_docs[1:][same] > run_docs[:-1][same])
+
+
 def test_an_old_index_format_says_how_to_rebuild(tmp_path, sample_articles):
     index = DedupIndex(workers=1)
     index.add_many(list(sample_articles)[:3])

@@ -77,9 +77,20 @@ class Postings:
             + self._buf_len * 8
 
     def add(self, doc: int, keys: NDArray[np.uint32]) -> None:
-        self._buf_keys.append(keys)
-        self._buf_docs.append(np.full(len(keys), doc, dtype=np.uint32))
-        self._buf_len += len(keys)
+        self.add_many({doc: keys})
+
+    def add_many(self, keys_of: dict[int, NDArray[np.uint32]]) -> None:
+        """The postings of several docs at once (a batch's, in doc order: one run, where
+        adding them doc by doc made a run, and a cascade of merges, every few
+        thousand postings)."""
+        if not keys_of:
+            return
+        lengths = [len(k) for k in keys_of.values()]
+        self._buf_keys.append(np.concatenate(list(keys_of.values())).astype(np.uint32,
+                                                                            copy=False))
+        self._buf_docs.append(np.repeat(np.fromiter(keys_of, dtype=np.uint32,
+                                                    count=len(keys_of)), lengths))
+        self._buf_len += sum(lengths)
         if self._buf_len >= _BUFFER:
             self._flush()
 

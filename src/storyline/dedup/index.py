@@ -22,9 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._parallel import default_workers
+from .._parallel import bounded_map, default_workers, gather
 from ..errors import StorylineError
-from ..ingest import bounded_map
 from ..model import Article, DedupRecord, Passage, Relation
 from ._align import AlignConfig, Sentences, span_tuples
 from ._bulk import (
@@ -142,12 +141,13 @@ class Prepared:
 
 @dataclass(slots=True)
 class _Round:
-    """A round of :meth:`DedupIndex.add_batches`: its exact copies, its checks and the
-    futures of the jobs checking them."""
+    """A round of :meth:`DedupIndex.add_batches`: its exact copies, its checks, and the
+    jobs checking them with their futures."""
 
     size: int
     exact: list[tuple[int, Match]] = field(default_factory=list)
     checks: list[tuple[int, list[int]]] = field(default_factory=list)
+    jobs: list[VerifyJob] = field(default_factory=list)
     futures: list[Future[list[Edge]]] = field(default_factory=list)
 
 
@@ -263,9 +263,7 @@ class DedupIndex:
         except BaseException:
             self._roll_back(batch.ids, first_doc, parents, added_keys, texts is not None)
             raise
-        for doc in sorted(fps_of):
-            if len(fps_of[doc]):
-                self._postings.add(doc, fps_of[doc])
+        self._postings.add_many({doc: fps_of[doc] for doc in sorted(fps_of)})
         for matches in found:
             self.matches.extend(matches)
         return found
@@ -352,14 +350,13 @@ class DedupIndex:
                     found, fps_of, candidates = self._register(
                         batch[start:end], texts[start:end] if texts is not None else None,
                         first, added_keys)
-                    for doc in sorted(fps_of):
-                        if len(fps_of[doc]):
-                            self._postings.add(doc, fps_of[doc])
+                    self._postings.add_many({doc: fps_of[doc] for doc in sorted(fps_of)})
                     round_.exact.extend((first + n, m[0]) for n, m in enumerate(found) if m)
                     round_.checks.extend((d, c) for d, c in sorted(candidates.items()) if c)
                 if pending is not None:
                     self._finish(pending, progress)
-                round_.futures = self._submit(round_.checks, executor, workers, held)
+                round_.jobs = self._jobs(round_.checks, workers, held)
+                round_.futures = [executor.submit(verify_job, job) for job in round_.jobs]
                 pending = round_
             if pending is not None:
                 self._finish(pending, progress)
@@ -371,10 +368,10 @@ class DedupIndex:
             del self.matches[nmatches:]
             raise
 
-    def _submit(self, checks: list[tuple[int, list[int]]], executor: Executor, workers: int,
-                held: int) -> list[Future[list[Edge]]]:
-        """Jobs of the round's checks, split where no candidate pair or earlier group
-        connects them (see :mod:`._bulk`), sent to ``executor``; texts below ``held``
+    def _jobs(self, checks: list[tuple[int, list[int]]], workers: int, held: int
+              ) -> list[VerifyJob]:
+        """Jobs of the round's checks for ``workers`` processes, split where no candidate
+        pair or earlier group connects them (see :mod:`._bulk`); texts below ``held``
         are named, not sent (see :func:`._bulk.shared_texts`)."""
         if not checks:
             return []
@@ -397,7 +394,7 @@ class DedupIndex:
             docs = sorted({d for doc, cands in job_checks for d in (doc, *cands)})
             jobs.append(VerifyJob(docs, self._texts_for(docs, held), [roots[d] for d in docs],
                                   job_checks, self.config.align))
-        return [executor.submit(verify_job, job) for job in jobs]
+        return jobs
 
     def _texts_for(self, docs: list[int], held: int) -> list[str] | None:
         """The texts of sorted ``docs`` for a job; None if the workers hold them all
@@ -408,8 +405,9 @@ class DedupIndex:
         """Wait for a round's checks and apply their edges, with its exact copies, in
         doc order (the order the index would have found them in)."""
         found: list[tuple[int, int, Match]] = [(doc, -1, m) for doc, m in round_.exact]
-        for future in round_.futures:
-            for doc, k, cand, relation, score, rows in future.result():
+        # the jobs no worker has started yet are done here meanwhile (see gather)
+        for edges in gather(round_.futures, round_.jobs, verify_job):
+            for doc, k, cand, relation, score, rows in edges:
                 found.append((doc, k, Match(self.ids[doc], self.ids[cand], relation, score,
                                             rows)))
                 self._union(doc, cand)
@@ -473,7 +471,8 @@ class DedupIndex:
         ``max_postings`` articles yet (counting the docs of the batch before it)."""
         if not fps_of:
             return {}, fps_of
-        docs = np.concatenate([np.full(len(f), d, dtype=np.int64) for d, f in fps_of.items()])
+        docs = np.repeat(np.fromiter(fps_of, dtype=np.int64, count=len(fps_of)),
+                         [len(f) for f in fps_of.values()])
         keys = np.concatenate(list(fps_of.values()))
         order = np.argsort(keys, kind="stable")
         keys, docs = keys[order], docs[order]
@@ -655,7 +654,7 @@ class DedupIndex:
                               self.config.align)
 
         jobs = (job(part) for part in parts)
-        results = bounded_map(executor, compare_job, jobs, 2 * workers + 2)
+        results = bounded_map(executor, compare_job, jobs, 2 * workers + 2, helping=True)
         for part, result in zip(parts, results, strict=True):
             for i, rels in zip(part, result, strict=True):
                 out.update(zip(todo[i][1], rels, strict=True))

@@ -13,13 +13,13 @@ import os
 import pickle
 import sys
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .._parallel import bounded_map
 from ..errors import InputError, InputProblem
 from ..model import Article
 from ._decode import DecodeError, MixedEncodingError, decode, decode_line, looks_binary
@@ -103,24 +103,6 @@ def _read_bytes(path: str, data: bytes, suffix: str, stem: str, then: Then | Non
         return
     for item in READERS[suffix](text, path, stem):
         yield then(item) if then is not None and isinstance(item, Article) else item
-
-
-def bounded_map(executor: Executor, fn: Callable[[Any], Any], jobs: Iterator[Any],
-                ahead: int) -> Iterator[Any]:
-    """executor.map, in order, with at most ``ahead`` jobs in flight (map submits them all
-    at once, which holds the whole input twice more in memory). Jobs not yet started
-    when the caller stops reading are cancelled."""
-    pending: deque[Future[Any]] = deque()
-    try:
-        for job in jobs:
-            pending.append(executor.submit(fn, job))
-            if len(pending) >= ahead:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        for future in pending:
-            future.cancel()
 
 
 def _started() -> None:
