@@ -30,7 +30,7 @@ def test_bounded_map_keeps_order_and_a_window_and_can_help():
     for helping in (False, True):
         submitted: list[int] = []
 
-        def jobs():
+        def jobs(submitted: list[int] = submitted):
             for j in range(30):
                 submitted.append(j)
                 yield j
