@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from ._kernels import directory
 
-__all__ = ["Postings", "merge_runs"]
+__all__ = ["Postings", "merge_runs", "sort_pairs"]
 
 _BUFFER = 4096
 
@@ -55,6 +55,15 @@ def merge_runs(k1: NDArray[np.uint32], d1: NDArray[np.uint32], k2: NDArray[np.ui
         j += 1
         m += 1
     return keys, docs
+
+
+def sort_pairs(keys: NDArray[np.uint32], docs: NDArray[np.integer]
+               ) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
+    """(key, doc) pairs sorted by key, then doc (docs below 2**32): what a stable argsort
+    of the keys gives when docs come in order, but as one sort of 64-bit words, which
+    numpy does five times faster than a stable argsort."""
+    both = np.sort((keys.astype(np.uint64) << np.uint64(32)) | docs.astype(np.uint64))
+    return (both >> np.uint64(32)).astype(np.uint32), both.astype(np.uint32)
 
 
 def _run(keys: NDArray[np.uint32], docs: NDArray[np.uint32]) -> Run:
@@ -100,8 +109,7 @@ class Postings:
         keys = np.concatenate(self._buf_keys)
         docs = np.concatenate(self._buf_docs)
         self._buf_keys, self._buf_docs, self._buf_len = [], [], 0
-        order = np.argsort(keys, kind="stable")
-        self._runs.append(_run(keys[order], docs[order]))
+        self._runs.append(_run(*sort_pairs(keys, docs)))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
             (k2, d2, _, _), (k1, d1, _, _) = self._runs.pop(), self._runs.pop()
             self._runs.append(_run(*merge_runs(k1, d1, k2, d2)))
@@ -124,8 +132,7 @@ class Postings:
             return list(self._runs)
         keys = np.concatenate(self._buf_keys)
         docs = np.concatenate(self._buf_docs)
-        order = np.argsort(keys, kind="stable")
-        return [*self._runs, _run(keys[order], docs[order])]
+        return [*self._runs, _run(*sort_pairs(keys, docs))]
 
     def arrays(self) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
         """Everything as one (keys, docs) pair, for saving."""

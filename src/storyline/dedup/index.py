@@ -38,7 +38,7 @@ from ._bulk import (
     verify_job,
 )
 from ._kernels import count_candidates, directory, fingerprint_many, shared_counts
-from ._postings import Postings
+from ._postings import Postings, sort_pairs
 
 __all__ = ["DedupConfig", "DedupIndex", "Match", "Prepared", "TextStore", "prepare"]
 
@@ -287,15 +287,20 @@ class DedupIndex:
         rest; returns the exact matches, the fingerprints to index and the candidates."""
         found: list[list[Match]] = [[] for _ in range(len(batch))]
         fps_of: dict[int, np.ndarray] = {}
-        keys, ntok, fps_all, offsets = batch.keys, batch.ntokens, batch.fps, batch.offsets
+        fps_all = batch.fps
+        # Python values once for the batch: numpy scalar access per article cost more
+        keys = np.ascontiguousarray(batch.keys).tobytes()
+        width = len(keys) // max(1, len(batch))
+        ntok, offsets = batch.ntokens.tolist(), batch.offsets.tolist()
+        published = batch.published.tolist()
         for n, article_id in enumerate(batch.ids):
             doc = first_doc + n
-            key = keys[n].tobytes()
+            key = keys[n * width:(n + 1) * width]
             fps = fps_all[offsets[n]:offsets[n + 1]]
-            ntokens = int(ntok[n])
+            ntokens = ntok[n]
             self.ids.append(article_id)
             self._doc_of[article_id] = doc
-            self._published.append(float(batch.published[n]))
+            self._published.append(float(published[n]))
             self._ntokens.append(ntokens)
             self._parent.append(doc)
             if texts is not None:
@@ -473,9 +478,8 @@ class DedupIndex:
             return {}, fps_of
         docs = np.repeat(np.fromiter(fps_of, dtype=np.int64, count=len(fps_of)),
                          [len(f) for f in fps_of.values()])
-        keys = np.concatenate(list(fps_of.values()))
-        order = np.argsort(keys, kind="stable")
-        keys, docs = keys[order], docs[order]
+        keys, sorted_docs = sort_pairs(np.concatenate(list(fps_of.values())), docs)
+        docs = sorted_docs.astype(np.int64)
         held = np.zeros(len(keys), dtype=np.int64)  # postings of each key in the index
         pa, pb = [], []
         for run_keys, run_docs, starts, shift in self._postings.runs():  # indexed before
