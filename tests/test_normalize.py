@@ -555,3 +555,44 @@ def test_characters_taken_as_nfkc_stable_are_so_in_any_context():
     for c in map(int, stable.nonzero()[0]):
         assert unicodedata.is_normalized("NFKC", chr(c)) and not unicodedata.combining(chr(c))
     assert stable[0xE9] and stable[0x201C] and not stable[0xA0] and not stable[0xFB01]
+
+
+def test_characters_expanded_before_nfkc_are_what_nfkc_makes_of_them_anywhere():
+    import unicodedata
+
+    from storyline.normalize import _fast
+
+    stable = _fast._nfkc_stable()
+    for char, expansion in _fast._NFKC_EXPANSIONS:
+        assert unicodedata.normalize("NFKC", char) == expansion
+        assert unicodedata.combining(char) == 0
+        assert all(ord(c) < 128 or (ord(c) < 0x10000 and stable[ord(c)]) for c in expansion)
+        for around in ("a{}b", "e\u0301{}\u0301", "{}\u2026{}", "\u00bd{}x"):
+            text = around.replace("{}", char)
+            assert unicodedata.normalize("NFKC", _fast.expand_nfkc(text)) == \
+                unicodedata.normalize("NFKC", text)
+    text = "He paused\u2026 then left \u2026 for good."
+    assert _fast.expand_nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_cleaning_many_texts_at_once_is_cleaning_each(sample_articles):
+    import json
+
+    import numpy as np
+
+    from storyline.normalize._markup import clean_text_codes, clean_texts_codes
+
+    from .conftest import shared_path
+
+    texts = [a.original_text for a in sample_articles] + [
+        "", " ", "Ford <F.N> rose", "x\U0001F600y \u2026", "\ufb01ne \u201cq\u201d e\u0301",
+        "Ford (>> GM) up", "one\n\U00010400ower case paragraph", "a\r\nb\u2026\u00bd",
+    ]
+    with shared_path("corpora", "basil", "articles.jsonl").open(encoding="utf-8") as fh:
+        texts += [json.loads(line)["text"] for line in fh][:150]
+    codes, bounds = clean_texts_codes(texts)
+    assert len(bounds) == len(texts) + 1
+    for i, text in enumerate(texts):
+        assert np.array_equal(codes[bounds[i]:bounds[i + 1]], clean_text_codes(text)), text[:60]
+    empty, none = clean_texts_codes([])
+    assert len(empty) == 0 and list(none) == [0]

@@ -49,3 +49,13 @@ def test_bounded_map_helping_runs_some_jobs_in_the_caller():
                                                   helping=True)]
     assert any(not n.startswith("worker") for n in names)
     assert any(n.startswith("worker") for n in names)
+
+
+def test_a_batch_run_keeps_freed_memory_where_glibc_allows():
+    import platform
+    import sys
+
+    from storyline._memory import reuse_freed_memory
+
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert reuse_freed_memory() == glibc

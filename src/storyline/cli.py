@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from . import pipeline
+from ._memory import reuse_freed_memory
 from ._progress import Progress
 from .errors import InputProblem, StorylineError
 from .ingest import IngestReport
@@ -41,6 +42,7 @@ class _Run:
         self.quiet = quiet
         self.strict = strict
         self.report = IngestReport()
+        reuse_freed_memory()  # a batch run: see storyline/_memory.py
         self.shown = 0
         self.hidden = 0
 

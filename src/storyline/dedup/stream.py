@@ -48,9 +48,9 @@ from ..ingest import (
 from ..ingest._formats import Item, read_jsonl_lines
 from ..model import DedupRecord
 from ..normalize import clean_text
-from ..normalize._markup import clean_text_codes
+from ..normalize._markup import clean_texts_codes
 from ._bulk import shared_texts
-from ._kernels import fingerprint_codes, fingerprint_many
+from ._kernels import fingerprint_joined, fingerprint_many
 from ._texts import PackedTexts, Reordered
 from .index import DedupConfig, DedupIndex, Prepared
 
@@ -88,7 +88,7 @@ def _prepare_items(items: Iterable[Item], shingle: int, rate: int) -> _Chunk:
     published: list[float] = []
     when: list[int] = []
     lines: list[int | None] = []
-    texts: list[NDArray[np.uint32]] = []
+    texts: list[str] = []
     problems: list[tuple[int, InputProblem]] = []
     path = None
     for item in items:
@@ -100,8 +100,9 @@ def _prepare_items(items: Iterable[Item], shingle: int, rate: int) -> _Chunk:
         when.append(_micros(item.published))
         lines.append(item.line)
         path = item.path
-        texts.append(clean_text_codes(item.original_text or item.text))
-    keys, ntok, fps, offsets, blob, ends = fingerprint_codes(texts, shingle, rate)
+        texts.append(item.original_text or item.text)
+    codes, bounds = clean_texts_codes(texts)
+    keys, ntok, fps, offsets, blob, ends = fingerprint_joined(codes, bounds, shingle, rate)
     prepared = Prepared(ids, np.array(published, dtype=np.float64), keys, ntok, fps, offsets)
     return _Chunk(prepared, np.array(when, dtype=np.int64), lines, path, blob.tobytes(), ends,
                   problems)
@@ -291,6 +292,7 @@ def _read_blocks(file: Path, reader: _Reader, cfg: DedupConfig,
 
 def _warm_up() -> None:
     clean_text("Warm up. A text.")
+    fingerprint_joined(*clean_texts_codes(["Warm up. A text."]), 5, 8)
     fingerprint_many(["Warm up. A text."], 5, 8)
 
 

@@ -18,8 +18,9 @@ import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FoldTable", "clean_codes", "codes_of", "fold_and_collapse", "fold_table", "is_space",
-           "prefix_table", "text_of", "tidy_punctuation"]
+__all__ = ["FoldTable", "clean_codes", "clean_codes_many", "codes_of", "expand_nfkc",
+           "fold_and_collapse", "fold_table", "is_space", "prefix_table", "text_of",
+           "tidy_punctuation"]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -310,6 +311,82 @@ def _fold_lines(codes: NDArray[np.uint32], keys: NDArray[np.uint32], values: NDA
     return folded, spans, starts, maybe, markup, False
 
 
+@nb.njit(cache=True, nogil=True)
+def _fold_lines_many(codes: NDArray[np.uint32], bounds: NDArray[np.int64],
+                     keys: NDArray[np.uint32], values: NDArray[np.int64],
+                     prefixes: NDArray[np.uint32], lengths: NDArray[np.int64], max_len: int,
+                     stable: NDArray[np.bool_]
+                     ) -> tuple[NDArray[np.uint32], NDArray[np.int64], NDArray[np.int64],
+                                NDArray[np.int64], NDArray[np.bool_], NDArray[np.bool_],
+                                NDArray[np.int8]]:
+    """_fold_lines (with the NFKC check) of texts ``codes[bounds[i]:bounds[i + 1]]``, in
+    one call: the folded texts one after another (``folded_bounds``), their lines'
+    spans (relative to each folded text) and flags one text after another
+    (``line_bounds``), and per text 0, 1 (markup) or 2 (a character NFKC may change)."""
+    ntext = len(bounds) - 1
+    folded = np.empty(len(codes), np.uint32)
+    folded_bounds = np.zeros(ntext + 1, np.int64)
+    line_bounds = np.zeros(ntext + 1, np.int64)
+    status = np.zeros(ntext, np.int8)
+    cap = 16 * ntext + 16
+    spans = np.empty(2 * cap, np.int64)
+    starts = np.empty(cap, np.bool_)
+    maybe = np.empty(cap, np.bool_)
+    m = 0
+    k = 0
+    for i in range(ntext):
+        out, sp, st, mb, markup, unsure = _fold_lines(codes[bounds[i]:bounds[i + 1]], keys,
+                                                      values, prefixes, lengths, max_len,
+                                                      stable, True)
+        status[i] = 2 if unsure else 1 if markup else 0
+        folded[m:m + len(out)] = out
+        m += len(out)
+        folded_bounds[i + 1] = m
+        nl = len(st)
+        if k + nl > cap:
+            cap = 2 * (k + nl)
+            spans = np.concatenate((spans[:2 * k], np.empty(2 * cap - 2 * k, np.int64)))
+            starts = np.concatenate((starts[:k], np.empty(cap - k, np.bool_)))
+            maybe = np.concatenate((maybe[:k], np.empty(cap - k, np.bool_)))
+        spans[2 * k:2 * (k + nl)] = sp
+        starts[k:k + nl] = st
+        maybe[k:k + nl] = mb
+        k += nl
+        line_bounds[i + 1] = k
+    return (folded[:m], folded_bounds, spans[:2 * k], line_bounds, starts[:k], maybe[:k],
+            status)
+
+
+@nb.njit(cache=True, nogil=True)
+def _assemble_many(folded: NDArray[np.uint32], folded_bounds: NDArray[np.int64],
+                   spans: NDArray[np.int64], line_bounds: NDArray[np.int64],
+                   starts: NDArray[np.bool_], dropped: NDArray[np.bool_],
+                   lower: NDArray[np.bool_], given: NDArray[np.uint32],
+                   given_bounds: NDArray[np.int64], use_given: NDArray[np.bool_]
+                   ) -> tuple[NDArray[np.uint32], NDArray[np.int64], NDArray[np.bool_]]:
+    """_assemble of each text of _fold_lines_many, one after another (``bounds``), or,
+    where ``use_given``, that text of ``given`` (cleaned elsewhere); and which texts
+    came out (False: a paragraph starts beyond the Basic Multilingual Plane)."""
+    ntext = len(folded_bounds) - 1
+    out = np.empty(len(folded) + len(folded) // 2 + len(given) + ntext, np.uint32)
+    bounds = np.zeros(ntext + 1, np.int64)
+    ok = np.ones(ntext, np.bool_)
+    m = 0
+    for i in range(ntext):
+        if use_given[i]:
+            text = given[given_bounds[i]:given_bounds[i + 1]]
+        else:
+            lo, hi = line_bounds[i], line_bounds[i + 1]
+            text, ok[i] = _assemble(folded[folded_bounds[i]:folded_bounds[i + 1]],
+                                    spans[2 * lo:2 * hi], starts[lo:hi], dropped[lo:hi], lower)
+        if len(out) < m + len(text):
+            out = np.concatenate((out[:m], np.empty(2 * (m + len(text)), np.uint32)))
+        out[m:m + len(text)] = text
+        m += len(text)
+        bounds[i + 1] = m
+    return out[:m], bounds, ok
+
+
 @cache
 def _nfkc_stable() -> NDArray[np.bool_]:
     """Characters that leave any text they are in NFKC-normalized if it was so without
@@ -343,6 +420,21 @@ def prefix_table(words: list[str]) -> tuple[NDArray[np.uint32], NDArray[np.int64
 LineCheck = Callable[[str], bool]
 
 
+# Characters that NFKC replaces by the same characters wherever they are, all of them
+# ones it keeps (_nfkc_stable): replacing them beforehand is part of what NFKC does,
+# and spares the texts that have no other such character its slow path. "…" alone
+# sent one news text in twelve there (a test checks the table).
+_NFKC_EXPANSIONS = (("\u2026", "..."),)
+
+
+def expand_nfkc(text: str) -> str:
+    """``text`` with the characters of _NFKC_EXPANSIONS replaced as NFKC would."""
+    for char, expansion in _NFKC_EXPANSIONS:
+        if char in text:
+            text = text.replace(char, expansion)
+    return text
+
+
 def clean_codes(text: str, table: FoldTable, prefixes: tuple[NDArray[np.uint32],
                 NDArray[np.int64]], max_len: int, is_boilerplate: LineCheck
                 ) -> tuple[NDArray[np.uint32], NDArray[np.uint32] | None]:
@@ -352,6 +444,7 @@ def clean_codes(text: str, table: FoldTable, prefixes: tuple[NDArray[np.uint32],
     the compiled pass does not apply (ticker markup, a paragraph starting beyond the
     BMP): the caller runs the regexes on the folded text."""
     args = (table[0], table[1], prefixes[0], prefixes[1], max_len, _nfkc_stable())
+    text = expand_nfkc(text)
     codes, spans, starts, maybe, markup, unsure = _fold_lines(_codes(text), *args,
                                                               not text.isascii())
     if unsure:  # a character NFKC may change: Python's own check decides
@@ -365,6 +458,47 @@ def clean_codes(text: str, table: FoldTable, prefixes: tuple[NDArray[np.uint32],
         dropped[k] = is_boilerplate(_text(codes[spans[2 * k]:spans[2 * k + 1]]))
     out, ok = _assemble(codes, spans, starts, dropped, _lower_table())
     return codes, (out if ok else None)
+
+
+def clean_codes_many(texts: list[str], table: FoldTable, prefixes: tuple[NDArray[np.uint32],
+                     NDArray[np.int64]], max_len: int, is_boilerplate: LineCheck,
+                     clean_one: Callable[[str], NDArray[np.uint32]]
+                     ) -> tuple[NDArray[np.uint32], NDArray[np.int64]]:
+    """:func:`clean_codes` of many texts, in two compiled calls for all of them rather
+    than two per text (whose dispatch and glue cost about as much as the cleaning):
+    text ``i`` comes out as ``codes[bounds[i]:bounds[i + 1]]``. A text the compiled pass
+    does not take as it is (a character NFKC may change, ticker markup, a paragraph
+    starting beyond the BMP) is cleaned alone by ``clean_one`` (clean_text_codes)."""
+    texts = [expand_nfkc(text) for text in texts]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=bounds[1:])
+    args = (table[0], table[1], prefixes[0], prefixes[1], max_len, _nfkc_stable())
+    folded, folded_bounds, spans, line_bounds, starts, maybe, status = _fold_lines_many(
+        _codes("".join(texts)), bounds, *args)
+    alone = np.flatnonzero(status).tolist()
+    dropped = np.zeros(len(starts), dtype=np.bool_)
+    for k in np.flatnonzero(maybe).tolist():
+        text = int(np.searchsorted(line_bounds, k, "right")) - 1
+        base = folded_bounds[text]
+        dropped[k] = is_boilerplate(_text(folded[base + spans[2 * k]:base + spans[2 * k + 1]]))
+    for _ in range(2):
+        use_given = np.zeros(len(texts), dtype=np.bool_)
+        use_given[alone] = True
+        given = [clean_one(texts[i]) for i in alone]
+        given_bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+        if alone:
+            sizes = np.zeros(len(texts), dtype=np.int64)
+            sizes[alone] = [len(g) for g in given]
+            np.cumsum(sizes, out=given_bounds[1:])
+        flat = np.concatenate(given) if given else np.zeros(0, dtype=np.uint32)
+        out, out_bounds, ok = _assemble_many(folded, folded_bounds, spans, line_bounds, starts,
+                                             dropped, _lower_table(), flat, given_bounds,
+                                             use_given)
+        if ok.all():
+            return out, out_bounds
+        alone = sorted({*alone, *np.flatnonzero(~ok).tolist()})
+    raise AssertionError("unreachable: texts cleaned alone always come out")
 
 
 def codes_of(text: str) -> NDArray[np.uint32]:

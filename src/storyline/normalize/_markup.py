@@ -15,6 +15,7 @@ import numpy as np
 
 from ._fast import (
     clean_codes,
+    clean_codes_many,
     codes_of,
     fold_table,
     prefix_table,
@@ -22,7 +23,7 @@ from ._fast import (
     tidy_punctuation,
 )
 
-__all__ = ["clean_text", "clean_text_codes", "clean_title"]
+__all__ = ["clean_text", "clean_text_codes", "clean_texts_codes", "clean_title"]
 
 _QUOTES = str.maketrans(
     {
@@ -150,6 +151,13 @@ def clean_text_codes(text: str) -> np.ndarray:
     folded, out = clean_codes(text, _FOLD_TABLE, _LINE_STARTS, _MAX_BOILERPLATE_LINE,
                               _is_boilerplate)
     return out if out is not None else codes_of(_clean_lines(text_of(folded)))
+
+
+def clean_texts_codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """clean_text_codes of many texts at once, as one array of code points: text ``i``
+    is ``codes[bounds[i]:bounds[i + 1]]`` (see _fast.clean_codes_many)."""
+    return clean_codes_many(texts, _FOLD_TABLE, _LINE_STARTS, _MAX_BOILERPLATE_LINE,
+                            _is_boilerplate, clean_text_codes)
 
 
 # How every boilerplate line can start, in ASCII lower case: the first words of the

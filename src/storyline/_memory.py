@@ -1,0 +1,38 @@
+"""Keeping freed memory for reuse in batch runs.
+
+A run allocates and frees arrays of hundreds of kilobytes for every block of articles.
+glibc gives such blocks back to the system when they are freed (they are mapped
+separately, or trimmed from the top of the heap), so the next one faults in fresh
+pages, and on virtual machines those faults cost as much as a fifth of the reading
+(measured: sys time halved on the 50k benchmark). A batch command asks glibc to keep
+them instead; the peak memory hardly changes, since the same blocks are reused.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+
+__all__ = ["reuse_freed_memory"]
+
+_M_TRIM_THRESHOLD = -1
+_M_TOP_PAD = -2
+_M_MMAP_THRESHOLD = -3
+
+
+def reuse_freed_memory(keep: int = 512 << 20, separate: int = 64 << 20) -> bool:
+    """Ask the C allocator to keep up to ``keep`` bytes of freed memory, and to map
+    separately only blocks of ``separate`` bytes or more. Worker processes forked
+    after inherit it. Returns False where it cannot (not glibc): nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # musl has no mallopt
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return all(mallopt(option, value) == 1 for option, value in (
+        (_M_MMAP_THRESHOLD, separate), (_M_TRIM_THRESHOLD, keep), (_M_TOP_PAD, separate)))
