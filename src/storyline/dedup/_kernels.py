@@ -379,22 +379,26 @@ def _fingerprint_many(codes: NDArray[np.uint32], bounds: NDArray[np.int64], k: i
     ntok = np.empty(ndoc, np.int64)
     fp_off = np.zeros(ndoc + 1, np.int64)
     fps = np.empty(max(16, len(codes) // 16), np.uint32)
-    th = np.empty(len(codes) // 2 + 1, np.uint64)
+    th = np.empty(len(codes) // 2 + 2, np.uint64)
     nfp = 0
     for d in range(ndoc):
-        p = bounds[d]
-        end = bounds[d + 1]
+        # the tokens' hashes with no branch on where words end (prose's word ends are
+        # too irregular to predict): the hash so far is written at every character and
+        # kept, by moving on, only where a word ends
         nt = 0
-        while p < end:
-            if _is_word(codes[p]):
-                h = _FNV_OFFSET
-                while p < end and _is_word(codes[p]):
-                    h = (h ^ np.uint64(_lower(codes[p]))) * _FNV_PRIME
-                    p += 1
-                th[nt] = h
-                nt += 1
-                continue
-            p += 1
+        h = _FNV_OFFSET
+        in_word = False
+        for p in range(bounds[d], bounds[d + 1]):
+            c = codes[p]
+            word = _is_word(c)
+            longer = (h ^ np.uint64(_lower(c))) * _FNV_PRIME
+            th[nt] = h
+            nt += in_word and not word
+            h = longer if word else _FNV_OFFSET
+            in_word = word
+        if in_word:
+            th[nt] = h
+            nt += 1
         toks = th[:nt]
         k1, k2 = content_key(toks)
         keys[d, 0] = k1
