@@ -103,10 +103,19 @@ def _common(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_JSON_LINE = json.JSONEncoder(ensure_ascii=False)  # json.dumps makes one per call
+
+
 def _emit_jsonl(rows: Iterable[dict[str, Any]]) -> None:
     out = sys.stdout
+    lines: list[str] = []
     for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        lines.append(_JSON_LINE.encode(row))
+        if len(lines) >= 1024:  # a write per line cost as much as encoding it
+            out.write("\n".join(lines) + "\n")
+            lines.clear()
+    if lines:
+        out.write("\n".join(lines) + "\n")
 
 
 def _load_config(path: Path) -> dict[str, Any]:

@@ -25,6 +25,9 @@ from ._kernels import content_key
 __all__ = ["CompareJob", "Sets", "VerifyJob", "check", "compare_job", "pack", "relate",
            "shared_texts", "verify_job"]
 
+_NO_ROWS = np.zeros((0, 5))
+_NO_ROWS.setflags(write=False)
+
 # (doc, position of the candidate in its list, candidate, relation, score, span rows)
 Edge = tuple[int, int, int, Relation, float, np.ndarray]
 
@@ -132,11 +135,12 @@ def verify_job(job: VerifyJob) -> list[Edge]:
             for found in check(doc, cands, sents, sets.find, sets.union, job.config)]
 
 
-def relate(a: Sentences, b: Sentences, config: AlignConfig
+def relate(a: Sentences, b: Sentences, config: AlignConfig, *, spans: bool = True
            ) -> tuple[Relation | None, float, np.ndarray]:
-    """The relation of A to B computed afresh, its score and the aligned span rows."""
+    """The relation of A to B computed afresh, its score and the aligned span rows (none
+    without ``spans``: records without passages never show them)."""
     al = align(a, b, config)
-    rows = al.span_rows(a, b)
+    rows = al.span_rows(a, b) if spans else _NO_ROWS
     if content_key(a.scan.tok_hash) == content_key(b.scan.tok_hash):
         return "exact", 1.0, rows
     relation, score = classify(al, a, b, config)
@@ -146,12 +150,14 @@ def relate(a: Sentences, b: Sentences, config: AlignConfig
 @dataclass(frozen=True, slots=True)
 class CompareJob:
     """Members to relate to their group's canonical article: (canonical doc, member
-    docs), and the texts of ``docs`` (None: see :func:`shared_texts`)."""
+    docs), the texts of ``docs`` (None: see :func:`shared_texts`), and whether the span
+    rows are wanted (see :func:`relate`)."""
 
     groups: list[tuple[int, list[int]]]
     docs: list[int]
     texts: list[str] | None
     config: AlignConfig
+    spans: bool = True
 
 
 def compare_job(job: CompareJob) -> list[list[tuple[Relation | None, float, np.ndarray]]]:
@@ -159,7 +165,8 @@ def compare_job(job: CompareJob) -> list[list[tuple[Relation | None, float, np.n
     out = []
     for canon_doc, members in job.groups:
         canon = Sentences.of(text_of(canon_doc))
-        out.append([relate(Sentences.of(text_of(d)), canon, job.config) for d in members])
+        out.append([relate(Sentences.of(text_of(d)), canon, job.config, spans=job.spans)
+                    for d in members])
     return out
 
 

@@ -597,7 +597,7 @@ class DedupIndex:
                 if end not in best or m.score > best[end].score:
                     best[end] = m
         groups = [(self._canonical(members), members) for members in self.groups().values()]
-        fresh = self._compare_members(groups, edges, executor, workers, held)
+        fresh = self._compare_members(groups, edges, executor, workers, held, passages)
         for canon, members in groups:
             canon_id = self.ids[canon]
             for d in sorted(members):
@@ -626,7 +626,7 @@ class DedupIndex:
 
     def _compare_members(self, groups: list[tuple[int, list[int]]],
                          edges: dict[tuple[str, str], Match], executor: Executor | None,
-                         workers: int, held: int
+                         workers: int, held: int, spans: bool = True
                          ) -> dict[int, tuple[Relation | None, float, np.ndarray]]:
         """:meth:`compare` of each member with its canonical article where no edge joins
         them, keyed by member."""
@@ -639,7 +639,7 @@ class DedupIndex:
             for canon, members in todo:
                 theirs = self._sentences(canon)
                 for d in members:
-                    out[d] = relate(self._sentences(d), theirs, self.config.align)
+                    out[d] = relate(self._sentences(d), theirs, self.config.align, spans=spans)
             return out
         # jobs of about _COMPARE_JOB members, made as they are sent: at a million
         # articles the texts of all of them would take gigabytes at once
@@ -655,7 +655,7 @@ class DedupIndex:
         def job(part: list[int]) -> CompareJob:
             docs = sorted({d for i in part for d in (todo[i][0], *todo[i][1])})
             return CompareJob([todo[i] for i in part], docs, self._texts_for(docs, held),
-                              self.config.align)
+                              self.config.align, spans)
 
         jobs = (job(part) for part in parts)
         results = bounded_map(executor, compare_job, jobs, 2 * workers + 2, helping=True)
