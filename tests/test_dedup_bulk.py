@@ -182,6 +182,10 @@ def test_a_job_reads_named_texts_from_the_shared_store_only(copies):
         verify_job(named)
     with shared_texts(dict(enumerate(texts))):
         assert repr(verify_job(named)) == repr(carried)
+    with pytest.raises(RuntimeError, match="holds no store"):  # the block is over
+        verify_job(named)
+    # the parent, doing a job itself, reads its own store
+    assert repr(verify_job(named, store=dict(enumerate(texts)))) == repr(carried)
 
 
 def test_jobs_are_packed_evenly_and_in_order():

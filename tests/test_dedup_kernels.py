@@ -150,7 +150,7 @@ def test_postings_added_a_batch_at_a_time_are_one_sorted_run_in_doc_order():
         if not start:
             assert len(batched._runs) == 1 and not batched._buf_len
     for d, keys in keys_of.items():
-        single.add(d, keys)
+        single.add_many({d: keys})
     for p in (batched, single):
         keys, docs = p.arrays()
         flat_k = np.concatenate(list(keys_of.values()))
@@ -216,19 +216,26 @@ def test_a_batch_that_fails_half_way_leaves_the_index_as_it_was(sample_articles)
 
 
 def test_fingerprints_of_code_points_are_those_of_the_texts(sample_articles):
-    from storyline.dedup._kernels import fingerprint_codes, fingerprint_many
+    from storyline.dedup._kernels import Scan, content_key, fingerprint_joined, sampled
     from storyline.normalize._fast import codes_of
 
     texts = [a.text for a in sample_articles] + [
-        "", "caf\u00e9 \u201cquoted\u201d \u0800\u07ff", "lone \ud800 surrogate", "\U0001f600 x"]
-    want = fingerprint_many(texts, 5, 8)
-    *got, blob, ends = fingerprint_codes([codes_of(t) for t in texts], 5, 8)
-    for a, b in zip(want, got, strict=True):
-        assert np.array_equal(a, b)
+        "", "caf\u00e9 \u201cquoted\u201d \u0800\u07ff", "lone \ud800 surrogate", "\U0001f600 x",
+        "ends mid-word", "ends in a space ", "x", "  ", "Dots...and \U00010400\U00010428 words."]
+    codes = [codes_of(t) for t in texts]
+    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in codes], out=bounds[1:])
+    keys, ntok, fps, offsets, blob, ends = fingerprint_joined(
+        np.concatenate(codes), bounds, 5, 8)
+    for i, text in enumerate(texts):  # held to the sentence scan's tokens, a separate loop
+        tokens = Scan(text).tok_hash
+        assert tuple(keys[i]) == content_key(tokens) and ntok[i] == len(tokens), text[:40]
+        assert np.array_equal(fps[offsets[i]:offsets[i + 1]], sampled(tokens, 5, 8))
     data = blob.tobytes()
     assert [data[ends[i]:ends[i + 1]] for i in range(len(texts))] == \
         [t.encode("utf-8", "surrogatepass") for t in texts]
-    assert len(fingerprint_codes([], 5, 8)[0]) == 0
+    empty = fingerprint_joined(np.zeros(0, dtype=np.uint32), np.zeros(1, dtype=np.int64), 5, 8)
+    assert len(empty[0]) == 0
 
 
 def test_merging_two_runs_is_a_stable_sort_of_both():

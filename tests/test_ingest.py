@@ -695,3 +695,10 @@ def test_jsonl_blocks_are_ranges_of_whole_lines_with_their_numbers(tmp_path, bom
     assert [(n, x) for n, x in got if x] == [(n + 1, x) for n, x in enumerate(lines) if x]
     with pytest.raises(OSError, match="changed"):
         read_block(path, 0, path.stat().st_size + 10)
+    from storyline.ingest import file_stamp
+
+    stamp = file_stamp(path)
+    assert read_block(path, 0, 5, stamp) == path.read_bytes()[:5]
+    path.write_bytes(path.read_bytes() + b"\n")  # rewritten since the blocks were found
+    with pytest.raises(OSError, match="changed"):
+        read_block(path, 0, 5, stamp)

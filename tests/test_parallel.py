@@ -27,7 +27,7 @@ def test_gather_returns_results_in_order_and_runs_unstarted_jobs_here():
 
 
 def test_bounded_map_keeps_order_and_a_window_and_can_help():
-    for helping in (False, True):
+    for here in (None, _slow):
         submitted: list[int] = []
 
         def jobs(submitted: list[int] = submitted):
@@ -37,7 +37,7 @@ def test_bounded_map_keeps_order_and_a_window_and_can_help():
 
         with ThreadPoolExecutor(1, thread_name_prefix="worker") as pool:
             out = []
-            for result, _ in bounded_map(pool, _slow, jobs(), 4, helping=helping):
+            for result, _ in bounded_map(pool, _slow, jobs(), 4, here=here):
                 out.append(result)
                 assert len(submitted) - len(out) <= 4  # never more than the window ahead
         assert out == [j * j for j in range(30)]
@@ -46,9 +46,42 @@ def test_bounded_map_keeps_order_and_a_window_and_can_help():
 def test_bounded_map_helping_runs_some_jobs_in_the_caller():
     with ThreadPoolExecutor(1, thread_name_prefix="worker") as pool:
         names = [name for _, name in bounded_map(pool, _slow, iter(range(20)), 6,
-                                                  helping=True)]
+                                                  here=_slow)]
     assert any(not n.startswith("worker") for n in names)
     assert any(n.startswith("worker") for n in names)
+
+
+def _fails_on_3(job: int) -> tuple[int, str]:
+    if job == 3:
+        raise ValueError("job 3")
+    return _slow(job)
+
+
+def test_a_failed_job_stops_the_caller_helping_and_is_what_it_gets():
+    import pytest
+
+    for here in (_slow, _fails_on_3):  # the worker's job fails / the caller's own one does
+        ran_here: list[int] = []
+
+        def counted(job: int, here=here, ran_here=ran_here) -> tuple[int, str]:
+            ran_here.append(job)
+            return here(job)
+
+        with ThreadPoolExecutor(1, thread_name_prefix="worker") as pool:
+            jobs = list(range(12))
+            futures = [pool.submit(_fails_on_3, j) for j in jobs]
+            with pytest.raises(ValueError, match="job 3"):
+                gather(futures, jobs, counted)
+        # once job 3 failed, no more jobs were done here
+        assert len(ran_here) < len(jobs) - 4
+
+
+def test_stopping_a_bounded_map_early_cancels_what_has_not_started():
+    with ThreadPoolExecutor(1) as pool:
+        results = bounded_map(pool, _slow, iter(range(50)), 8, here=_slow)
+        assert next(results)[0] == 0
+        results.close()  # the caller stops reading
+    # nothing left running or queued: the pool shut down at once, far before 49 jobs
 
 
 def test_a_batch_run_keeps_freed_memory_where_glibc_allows():

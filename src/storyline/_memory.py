@@ -21,10 +21,11 @@ _M_TOP_PAD = -2
 _M_MMAP_THRESHOLD = -3
 
 
-def reuse_freed_memory(keep: int = 512 << 20, separate: int = 64 << 20) -> bool:
+def reuse_freed_memory(keep: int = 256 << 20, separate: int = 32 << 20) -> bool:
     """Ask the C allocator to keep up to ``keep`` bytes of freed memory, and to map
-    separately only blocks of ``separate`` bytes or more. Worker processes forked
-    after inherit it. Returns False where it cannot (not glibc): nothing changes."""
+    separately only blocks of ``separate`` bytes or more (glibc refuses more than 32
+    MB there on 64-bit systems). Worker processes forked after inherit it. Returns
+    whether every setting took; where it cannot (not glibc) nothing changes."""
     if not sys.platform.startswith("linux"):
         return False
     try:
@@ -34,5 +35,6 @@ def reuse_freed_memory(keep: int = 512 << 20, separate: int = 64 << 20) -> bool:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
-    return all(mallopt(option, value) == 1 for option, value in (
-        (_M_MMAP_THRESHOLD, separate), (_M_TRIM_THRESHOLD, keep), (_M_TOP_PAD, separate)))
+    taken = [mallopt(option, value) == 1 for option, value in (
+        (_M_MMAP_THRESHOLD, separate), (_M_TRIM_THRESHOLD, keep), (_M_TOP_PAD, 16 << 20))]
+    return all(taken)

@@ -37,9 +37,12 @@ def _run_here(futures: list[Future[R]], jobs: Sequence[J], fn: Callable[[J], R],
               until: Future[R] | None = None) -> None:
     """Do ``fn(job)`` here for each job whose future no worker has started yet, the last
     first (the workers take them from the front), putting a finished future in its
-    place; stop once ``until`` is done. Cancelled futures are never run by the pool."""
+    place; stop once ``until`` is done, or once a job has failed (its error is what the
+    caller will get). Cancelled futures are never run by the pool."""
     for i in range(len(futures) - 1, -1, -1):
         if until is not None and until.done():
+            return
+        if any(f.done() and not f.cancelled() and f.exception() is not None for f in futures):
             return
         if futures[i].cancel():
             done: Future[R] = Future()
@@ -47,37 +50,39 @@ def _run_here(futures: list[Future[R]], jobs: Sequence[J], fn: Callable[[J], R],
             futures[i] = done
 
 
-def gather(futures: Sequence[Future[R]], jobs: Sequence[J], fn: Callable[[J], R]) -> list[R]:
-    """The results of ``futures`` (``fn`` of ``jobs``, submitted in order), in order. While
-    they run, the caller does the jobs no worker has started yet itself rather than
-    sit idle: at the end of a run the workers would otherwise finish a backlog alone."""
+def gather(futures: Sequence[Future[R]], jobs: Sequence[J], here: Callable[[J], R]) -> list[R]:
+    """The results of ``futures`` (jobs submitted in order), in order. While they run,
+    the caller does the jobs no worker has started yet itself, with ``here`` (the
+    submitted function, or one that reads what the caller holds), rather than sit idle:
+    at the end of a run the workers would otherwise finish a backlog alone."""
     todo = list(futures)
-    _run_here(todo, jobs, fn)
+    _run_here(todo, jobs, here)
     return [future.result() for future in todo]
 
 
 def bounded_map(executor: Executor, fn: Callable[[J], R], jobs: Iterator[J],
-                ahead: int, *, helping: bool = False) -> Iterator[R]:
+                ahead: int, *, here: Callable[[J], R] | None = None) -> Iterator[R]:
     """executor.map, in order, with at most ``ahead`` jobs in flight (map submits them all
-    at once, which holds the whole input twice more in memory). With ``helping``, the
+    at once, which holds the whole input twice more in memory). With ``here``, the
     caller does jobs not yet started itself while it waits, as in :func:`gather`. Jobs
     not yet started when the caller stops reading are cancelled."""
     futures: deque[Future[R]] = deque()
-    given: deque[J] = deque()
+    given: deque[J] = deque()  # the jobs of futures, kept only to do them here
 
     def first() -> R:
-        if helping:
-            waiting, todo = list(futures), list(given)
-            _run_here(waiting, todo, fn, until=waiting[0])
+        if here is not None:
+            waiting = list(futures)
+            _run_here(waiting, list(given), here, until=waiting[0])
             futures.clear()
             futures.extend(waiting)
-        given.popleft()
+            given.popleft()
         return futures.popleft().result()
 
     try:
         for job in jobs:
             futures.append(executor.submit(fn, job))
-            given.append(job)
+            if here is not None:
+                given.append(job)
             if len(futures) >= ahead:
                 yield first()
         while futures:

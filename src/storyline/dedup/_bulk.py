@@ -41,23 +41,26 @@ def shared_texts(store: Mapping[int, str]) -> Iterator[None]:
     may name its texts by number instead of carrying them (``texts=None``): sending
     every text a check needs cost the parent a pickling and a pipe write each. The
     store must be safe to read after a fork (a file read with pread is; an SQLite
-    connection is not)."""
+    connection is not). Only forked workers read it from here: the parent, doing a
+    job itself, passes its own store (see verify_job)."""
     global _shared
-    _shared = store
+    before, _shared = _shared, store
     try:
         yield
     finally:
-        _shared = None
+        _shared = before
 
 
-def _text_source(docs: Sequence[int], texts: Sequence[str] | None) -> Callable[[int], str]:
-    """How a job reads the text of one of its docs: from the job, or from the store
-    the process was forked with."""
+def _text_source(docs: Sequence[int], texts: Sequence[str] | None,
+                 store: Mapping[int, str] | None) -> Callable[[int], str]:
+    """How a job reads the text of one of its docs: from the job, from ``store``, or
+    from the store the process was forked with."""
     if texts is not None:
         return dict(zip(docs, texts, strict=True)).__getitem__
-    if _shared is None:
+    store = store if store is not None else _shared
+    if store is None:
         raise RuntimeError("a job names texts by number, but this process holds no store")
-    return _shared.__getitem__
+    return store.__getitem__
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +119,14 @@ def check(doc: int, cands: list[int], sentences: Callable[[int], Sentences],
         union(doc, cand)
 
 
-def verify_job(job: VerifyJob) -> list[Edge]:
-    """The edges that checking ``job.checks`` in order finds (what the index would)."""
+def verify_job(job: VerifyJob, store: Mapping[int, str] | None = None) -> list[Edge]:
+    """The edges that checking ``job.checks`` in order finds (what the index would);
+    ``store``: where the texts the job names are (default: see shared_texts)."""
     sets = Sets()
     for doc, root in zip(job.docs, job.roots, strict=True):
         if root != doc:
             sets.union(doc, root)
-    text_of = _text_source(job.docs, job.texts)
+    text_of = _text_source(job.docs, job.texts, store)
     sentences: dict[int, Sentences] = {}
 
     def sents(doc: int) -> Sentences:
@@ -160,8 +164,11 @@ class CompareJob:
     spans: bool = True
 
 
-def compare_job(job: CompareJob) -> list[list[tuple[Relation | None, float, np.ndarray]]]:
-    text_of = _text_source(job.docs, job.texts)
+def compare_job(job: CompareJob, store: Mapping[int, str] | None = None
+                ) -> list[list[tuple[Relation | None, float, np.ndarray]]]:
+    """Each member's relation to its canonical article (see relate); ``store`` as in
+    verify_job."""
+    text_of = _text_source(job.docs, job.texts, store)
     out = []
     for canon_doc, members in job.groups:
         canon = Sentences.of(text_of(canon_doc))

@@ -25,7 +25,7 @@ from ..normalize import sentences as _rules
 from ..normalize._fast import is_space as _space
 
 __all__ = ["Scan", "align_arrays", "content_key", "count_candidates", "directory",
-           "fingerprint_codes", "fingerprint_joined", "fingerprint_many", "sampled",
+           "fingerprint_joined", "fingerprint_many", "sampled",
            "sentence_features", "shared_counts", "shingle_hashes", "word_hash"]
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -413,24 +413,14 @@ def _fingerprint_many(codes: NDArray[np.uint32], bounds: NDArray[np.int64], k: i
     return keys, ntok, fps[:nfp].copy(), fp_off
 
 
-def fingerprint_codes(codes: list[NDArray[np.uint32]], k: int, rate: int) -> tuple[
-        NDArray[np.uint64], NDArray[np.int64], NDArray[np.uint32], NDArray[np.int64],
-        NDArray[np.uint8], NDArray[np.int64]]:
-    """fingerprint_many of texts given as code points, and the texts as one UTF-8 blob
-    with their end offsets (after a 0): text i is ``blob[ends[i]:ends[i + 1]]``. A reader
-    that cleaned the texts in compiled code never makes them strings."""
-    bounds = np.zeros(len(codes) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, codes), dtype=np.int64, count=len(codes)), out=bounds[1:])
-    joined = np.concatenate(codes) if codes else np.zeros(0, dtype=np.uint32)
-    return fingerprint_joined(joined, bounds, k, rate)
-
-
 def fingerprint_joined(codes: NDArray[np.uint32], bounds: NDArray[np.int64], k: int,
                        rate: int) -> tuple[NDArray[np.uint64], NDArray[np.int64],
                                            NDArray[np.uint32], NDArray[np.int64],
                                            NDArray[np.uint8], NDArray[np.int64]]:
-    """fingerprint_codes of texts given one after another: text i is
-    ``codes[bounds[i]:bounds[i + 1]]``."""
+    """fingerprint_many of texts given as code points one after another (text i is
+    ``codes[bounds[i]:bounds[i + 1]]``), and the texts as one UTF-8 blob with their end
+    offsets (after a 0): text i is ``blob[ends[i]:ends[i + 1]]``. A reader that cleaned
+    the texts in compiled code never makes them strings."""
     keys, ntok, fps, offsets = _fingerprint_many(codes, bounds, k, rate)
     blob, ends = _utf8(codes, bounds[:-1], np.diff(bounds))
     return keys, ntok, fps, offsets, blob, ends

@@ -59,9 +59,12 @@ def merge_runs(k1: NDArray[np.uint32], d1: NDArray[np.uint32], k2: NDArray[np.ui
 
 def sort_pairs(keys: NDArray[np.uint32], docs: NDArray[np.integer]
                ) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
-    """(key, doc) pairs sorted by key, then doc (docs below 2**32): what a stable argsort
-    of the keys gives when docs come in order, but as one sort of 64-bit words, which
-    numpy does five times faster than a stable argsort."""
+    """(key, doc) pairs sorted by key, then doc: what a stable argsort of the keys gives
+    when the pairs come in doc order (as every caller's do), but as one sort of 64-bit
+    words, which numpy does five times faster. Docs must be below 2**32 (postings hold
+    them as uint32)."""
+    if len(docs) and int(docs.max()) >= 1 << 32:
+        raise ValueError("document numbers must be below 2**32")
     both = np.sort((keys.astype(np.uint64) << np.uint64(32)) | docs.astype(np.uint64))
     return (both >> np.uint64(32)).astype(np.uint32), both.astype(np.uint32)
 
@@ -84,9 +87,6 @@ class Postings:
     def nbytes(self) -> int:
         return sum(k.nbytes + d.nbytes + s.nbytes for k, d, s, _ in self._runs) \
             + self._buf_len * 8
-
-    def add(self, doc: int, keys: NDArray[np.uint32]) -> None:
-        self.add_many({doc: keys})
 
     def add_many(self, keys_of: dict[int, NDArray[np.uint32]]) -> None:
         """The postings of several docs at once (a batch's, in doc order: one run, where

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequen
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -411,7 +412,8 @@ class DedupIndex:
         doc order (the order the index would have found them in)."""
         found: list[tuple[int, int, Match]] = [(doc, -1, m) for doc, m in round_.exact]
         # the jobs no worker has started yet are done here meanwhile (see gather)
-        for edges in gather(round_.futures, round_.jobs, verify_job):
+        here = partial(verify_job, store=self.texts)
+        for edges in gather(round_.futures, round_.jobs, here):
             for doc, k, cand, relation, score, rows in edges:
                 found.append((doc, k, Match(self.ids[doc], self.ids[cand], relation, score,
                                             rows)))
@@ -480,16 +482,16 @@ class DedupIndex:
                          [len(f) for f in fps_of.values()])
         keys, sorted_docs = sort_pairs(np.concatenate(list(fps_of.values())), docs)
         docs = sorted_docs.astype(np.int64)
-        held = np.zeros(len(keys), dtype=np.int64)  # postings of each key in the index
+        known = np.zeros(len(keys), dtype=np.int64)  # postings of each key in the index
         pa, pb = [], []
         for run_keys, run_docs, starts, shift in self._postings.runs():  # indexed before
-            a, b = shared_counts(keys, docs, run_keys, run_docs, held, starts, shift)
+            a, b = shared_counts(keys, docs, run_keys, run_docs, known, starts, shift)
             pa.append(a)
             pb.append(b)
-        stored = self._below_cap(keys, held)
+        stored = self._below_cap(keys, known)
         # within the batch: earlier docs only, and only the postings they get to keep
         own_keys, own_docs = (keys, docs) if stored.all() else (keys[stored], docs[stored])
-        a, b = shared_counts(keys, docs, own_keys, own_docs, np.zeros_like(held),
+        a, b = shared_counts(keys, docs, own_keys, own_docs, np.zeros_like(known),
                              *directory(own_keys))
         keep = b < a
         pa.append(a[keep])
@@ -516,9 +518,9 @@ class DedupIndex:
             out.setdefault(x, []).append(y)
         return out, fps_of
 
-    def _below_cap(self, keys: np.ndarray, held: np.ndarray) -> np.ndarray:
+    def _below_cap(self, keys: np.ndarray, known: np.ndarray) -> np.ndarray:
         """Which of the batch's postings (``keys`` sorted, in doc order among equal keys;
-        ``held`` of each key already in the index) go into the index: each key's first
+        ``known`` of each key already in the index) go into the index: each key's first
         ``max_postings`` articles."""
         cap = self.config.max_postings
         if cap <= 0 or not len(keys):
@@ -527,7 +529,7 @@ class DedupIndex:
         first = np.ones(len(keys), dtype=bool)
         first[1:] = keys[1:] != keys[:-1]
         start = np.maximum.accumulate(np.where(first, np.arange(len(keys)), 0))
-        return held + (np.arange(len(keys)) - start) < cap
+        return known + (np.arange(len(keys)) - start) < cap
 
     def _verify(self, article_id: str, doc: int, cands: list[int]) -> list[Match]:
         return [Match(article_id, self.ids[cand], relation, score, rows)
@@ -658,7 +660,8 @@ class DedupIndex:
                               self.config.align, spans)
 
         jobs = (job(part) for part in parts)
-        results = bounded_map(executor, compare_job, jobs, 2 * workers + 2, helping=True)
+        results = bounded_map(executor, compare_job, jobs, 2 * workers + 2,
+                              here=partial(compare_job, store=self.texts))
         for part, result in zip(parts, results, strict=True):
             for i, rels in zip(part, result, strict=True):
                 out.update(zip(todo[i][1], rels, strict=True))

@@ -24,6 +24,7 @@ import math
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor, Executor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,6 +39,7 @@ from ..ingest import (
     IngestReport,
     WorkerPool,
     bounded_map,
+    file_stamp,
     iter_files,
     iter_jsonl_blocks,
     read_block,
@@ -108,13 +110,16 @@ def _prepare_items(items: Iterable[Item], shingle: int, rate: int) -> _Chunk:
                   problems)
 
 
-def _prepare_block(job: tuple[str, int, int, str, int, int, int]) -> _Chunk | None:
+_BlockJob = tuple[str, tuple[int, int, int, int], int, int, str, int, int, int]
+
+
+def _prepare_block(job: _BlockJob) -> _Chunk | None:
     """A block of JSON Lines, read and prepared in a worker; None when it is not UTF-8
     (the file is then read whole, as ingest would, which may decide on cp1252 for all
     of it)."""
-    path, start, end, stem, first, shingle, rate = job
+    path, stamp, start, end, stem, first, shingle, rate = job
     try:
-        text = read_block(path, start, end).decode("utf-8")
+        text = read_block(path, start, end, stamp).decode("utf-8")
     except UnicodeDecodeError:
         return None
     return _prepare_items(read_jsonl_lines(text.split("\n"), path, stem, first), shingle, rate)
@@ -272,7 +277,8 @@ def _read_blocks(file: Path, reader: _Reader, cfg: DedupConfig,
                  pool: WorkerPool | None) -> bool:
     """Read a JSON Lines file block by block; False if a block is not UTF-8."""
     path, stem = str(file), file.stem
-    jobs = ((path, start, end, stem, first, cfg.shingle, cfg.sample_rate)
+    stamp = file_stamp(file)
+    jobs = ((path, stamp, start, end, stem, first, cfg.shingle, cfg.sample_rate)
             for start, end, first in iter_jsonl_blocks(file, _BLOCK))
     results: Iterator[_Chunk | None]
     if pool is not None and file.stat().st_size > 2 * _BLOCK and pool.usable(None):
@@ -356,14 +362,15 @@ def index_and_records(index: DedupIndex,
     the index's store already holds every text and may be read after a fork, so the
     workers read it instead of being sent the texts."""
     pool = WorkerPool(workers) if workers > 1 and articles >= PARALLEL_ARTICLES else None
-    held = len(index.texts) if shared else 0
+    held = len(index.texts) if shared and pool is not None else 0
     try:
-        with shared_texts(index.texts if held else {}):
-            # started now, before a progress bar's thread starts (see WorkerPool.usable)
+        # the workers fork holding the store, and are started now, before a progress
+        # bar's thread starts (see WorkerPool.usable)
+        with shared_texts(index.texts) if held else nullcontext():
             executor: Executor | None = (
                 pool.get() if pool is not None and pool.usable(None) else None)
-            executor = _index_all(index, batches, executor, workers, progress, held)
-            return _records_of(index, passages, executor, workers, held)
+        executor = _index_all(index, batches, executor, workers, progress, held)
+        return _records_of(index, passages, executor, workers, held)
     finally:
         if pool is not None:
             pool.close()

@@ -26,8 +26,8 @@ from ._decode import DecodeError, MixedEncodingError, decode, decode_line, looks
 from ._formats import READERS, Item, read_jsonl_lines
 
 __all__ = ["IngestReport", "SUPPORTED_SUFFIXES", "WorkerPool", "bounded_map", "iter_files",
-           "iter_items", "iter_jsonl_blocks", "read_articles", "read_block", "read_file",
-           "streamable_jsonl", "unique_id"]
+           "file_stamp", "iter_items", "iter_jsonl_blocks", "read_articles", "read_block",
+           "read_file", "streamable_jsonl", "unique_id"]
 
 SUPPORTED_SUFFIXES = tuple(sorted(READERS))
 
@@ -280,9 +280,22 @@ def iter_jsonl_blocks(file: Path, size: int = 1 << 21) -> Iterator[tuple[int, in
         yield start, pos, line
 
 
-def read_block(file: str | Path, start: int, end: int) -> bytes:
-    """Bytes ``start:end`` of a file (a block of :func:`iter_jsonl_blocks`)."""
+def file_stamp(file: str | Path) -> tuple[int, int, int, int]:
+    """What changes when a file is replaced or rewritten (device, inode, size, time)."""
+    st = os.stat(file)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def read_block(file: str | Path, start: int, end: int,
+               stamp: tuple[int, int, int, int] | None = None) -> bytes:
+    """Bytes ``start:end`` of a file (a block of :func:`iter_jsonl_blocks`); with
+    ``stamp`` (:func:`file_stamp` when the blocks were found), an OSError if the file
+    has changed since: its blocks would no longer be whole lines."""
     with open(file, "rb") as fh:
+        if stamp is not None:
+            st = os.fstat(fh.fileno())
+            if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != stamp:
+                raise OSError(f"{file}: changed while it was read")
         data = os.pread(fh.fileno(), end - start, start)
     if len(data) != end - start:
         raise OSError(f"{file}: changed while it was read")
