@@ -476,29 +476,27 @@ def clean_codes_many(texts: list[str], table: FoldTable, prefixes: tuple[NDArray
     args = (table[0], table[1], prefixes[0], prefixes[1], max_len, _nfkc_stable())
     folded, folded_bounds, spans, line_bounds, starts, maybe, status = _fold_lines_many(
         _codes("".join(texts)), bounds, *args)
-    alone = np.flatnonzero(status).tolist()
     dropped = np.zeros(len(starts), dtype=np.bool_)
     for k in np.flatnonzero(maybe).tolist():
         text = int(np.searchsorted(line_bounds, k, "right")) - 1
         base = folded_bounds[text]
         dropped[k] = is_boilerplate(_text(folded[base + spans[2 * k]:base + spans[2 * k + 1]]))
-    for _ in range(2):
+    given = {i: clean_one(texts[i]) for i in np.flatnonzero(status).tolist()}
+    while True:  # twice at most: a text given always comes out
         use_given = np.zeros(len(texts), dtype=np.bool_)
-        use_given[alone] = True
-        given = [clean_one(texts[i]) for i in alone]
+        use_given[list(given)] = True
+        sizes = np.zeros(len(texts), dtype=np.int64)
+        sizes[list(given)] = [len(g) for g in given.values()]
         given_bounds = np.zeros(len(texts) + 1, dtype=np.int64)
-        if alone:
-            sizes = np.zeros(len(texts), dtype=np.int64)
-            sizes[alone] = [len(g) for g in given]
-            np.cumsum(sizes, out=given_bounds[1:])
-        flat = np.concatenate(given) if given else np.zeros(0, dtype=np.uint32)
+        np.cumsum(sizes, out=given_bounds[1:])
+        flat = np.concatenate([given[i] for i in sorted(given)]) if given \
+            else np.zeros(0, dtype=np.uint32)
         out, out_bounds, ok = _assemble_many(folded, folded_bounds, spans, line_bounds, starts,
                                              dropped, _lower_table(), flat, given_bounds,
                                              use_given)
         if ok.all():
             return out, out_bounds
-        alone = sorted({*alone, *np.flatnonzero(~ok).tolist()})
-    raise AssertionError("unreachable: texts cleaned alone always come out")
+        given.update({i: clean_one(texts[i]) for i in np.flatnonzero(~ok).tolist()})
 
 
 def codes_of(text: str) -> NDArray[np.uint32]:
