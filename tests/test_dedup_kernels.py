@@ -140,18 +140,26 @@ def test_adding_one_at_a_time_does_not_make_a_run_per_article(sample_articles):
 
 
 def test_postings_added_a_batch_at_a_time_are_one_sorted_run_in_doc_order():
-    from storyline.dedup._postings import Postings
+    from storyline.dedup._postings import Postings, sort_pairs
 
     rng = np.random.default_rng(3)
     keys_of = {d: np.unique(rng.integers(0, 300, 60)).astype(np.uint32) for d in range(400)}
-    batched, single = Postings(), Postings()
+    batched, single, presorted = Postings(), Postings(), Postings()
     for start in range(0, 400, 100):  # ~5,000 postings a batch: one run each
         batched.add_many({d: keys_of[d] for d in range(start, start + 100)})
         if not start:
             assert len(batched._runs) == 1 and not batched._buf_len
+        # the same batch sorted beforehand (as the index's lookups leave it), or cut in a
+        # small part, buffered, and the rest
+        for part in ([range(start, start + 100)] if start < 200
+                     else [range(start, start + 2), range(start + 2, start + 100)]):
+            presorted.add_sorted(*sort_pairs(
+                np.concatenate([keys_of[d] for d in part]),
+                np.repeat(np.array(part, dtype=np.uint32), [len(keys_of[d]) for d in part])))
+    assert len(presorted._runs) == len(batched._runs)
     for d, keys in keys_of.items():
         single.add_many({d: keys})
-    for p in (batched, single):
+    for p in (batched, single, presorted):
         keys, docs = p.arrays()
         flat_k = np.concatenate(list(keys_of.values()))
         flat_d = np.repeat(np.arange(400, dtype=np.uint32), [len(k) for k in keys_of.values()])
@@ -317,3 +325,34 @@ def test_candidates_counted_in_one_pass_are_those_of_sorting_the_pairs():
         assert got == {k: v for k, v in expected.items() if v}
         assert not counter.any()  # left zeroed for the next batch
     assert sum(len(v) for v in got.values()) == 0  # max_candidates 0: none
+
+
+def test_the_alignment_kernel_sums_and_rounds_as_numpy_does():
+    """The kernel's ratio sum and rounded similarities are numpy's bit for bit, or a
+    score or a passage's similarity in the output would change by one ulp."""
+    from storyline.dedup._align import Sentences, align
+    from storyline.dedup._kernels import _pairwise_sum
+
+    rng = np.random.default_rng(7)
+    for n in [*range(0, 300), 1000, 1031, 4099]:
+        for scale in (1.0, 1e-3, 1e6):
+            a = rng.random(n) * scale
+            assert _pairwise_sum(a, 0, n) == a.sum(), (n, scale)
+    assert _pairwise_sum(np.arange(10.0), 3, 4) == np.arange(10.0)[3:7].sum()
+    # sentences of 8 to 12 words with none to two changed: ratios of many values
+    words = iter(f"w{i}" for i in range(4000))
+    first, second = [], []
+    for i in range(250):
+        sent = [next(words) for _ in range(8 + i % 5)]
+        edited = [w + "x" if k < i % 3 else w for k, w in enumerate(sent)]
+        first.append(" ".join(sent).capitalize() + ".")
+        second.append(" ".join(edited).capitalize() + ".")
+    a, b = Sentences.of(" ".join(first)), Sentences.of(" ".join(second))
+    al = align(a, b)
+    pi, pj, ratios = al._arrays
+    assert len(set(ratios.tolist())) >= 3 and len(ratios) > 128
+    rows = al.span_rows(a, b)
+    assert rows[:, 0:2].tolist() == a.scan.sent_span[pi].tolist()
+    assert rows[:, 2:4].tolist() == b.scan.sent_span[pj].tolist()
+    assert rows[:, 4].tolist() == np.round(ratios, 3).tolist()
+    assert al.mean_ratio == float(ratios.sum() / len(ratios))

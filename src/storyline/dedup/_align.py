@@ -77,6 +77,7 @@ class Alignment:
     plain_tokens: int = 0
     mean_ratio: float = 0.0
     _arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    _rows: np.ndarray | None = None  # see span_rows
 
     @property
     def pairs(self) -> list[tuple[int, int, float]]:
@@ -87,15 +88,11 @@ class Alignment:
         return list(zip(pi.tolist(), pj.tolist(), ratios.tolist(), strict=True))
 
     def span_rows(self, a: Sentences, b: Sentences) -> np.ndarray:
-        """The aligned sentences as rows (a_start, a_end, b_start, b_end, similarity)."""
-        if self._arrays is None:
+        """The aligned sentences as rows (a_start, a_end, b_start, b_end, similarity)
+        of A and B's sentences (made by the alignment kernel)."""
+        if self._rows is None:
             return np.zeros((0, 5), dtype=np.float64)
-        pi, pj, ratios = self._arrays
-        rows = np.empty((len(pi), 5), dtype=np.float64)
-        rows[:, 0:2] = a.scan.sent_span[pi]
-        rows[:, 2:4] = b.scan.sent_span[pj]
-        rows[:, 4] = np.round(ratios, 3)
-        return rows
+        return self._rows
 
     def spans(self, a: Sentences, b: Sentences) -> list[tuple[int, int, int, int, float]]:
         """The aligned sentences as (a_start, a_end, b_start, b_end, similarity)."""
@@ -118,22 +115,18 @@ def align(a: Sentences, b: Sentences, config: AlignConfig = AlignConfig()) -> Al
     x, y = a.scan, b.scan
     ka, oa, ua, na, qa, fa, _, _ = a.features(config.sentence_min_tokens)
     kb, ob, ub, nb, qb, fb, heads, chain = b.features(config.sentence_min_tokens)
-    pi, pj, ratios, stats = align_arrays(
+    pi, pj, ratios, stats, rows = align_arrays(
         x.tok_hash, ka, oa, ua, na, qa, fa, y.tok_hash, kb, ob, heads, chain, ub, nb, qb, fb,
-        config.sentence_containment, config.version_min_ratio)
-    result = Alignment()
-    if not len(pi):
-        return result
-    result._arrays = (pi, pj, ratios)
-    tok_a, tok_b, ptok_a, ptok_b, plain = (float(v) for v in stats)
-    result.coverage_a = tok_a / max(1, x.ntokens)
-    result.coverage_b = tok_b / max(1, y.ntokens)
-    result.plain_coverage_a = ptok_a / max(1, x.ntokens)
-    result.plain_coverage_b = ptok_b / max(1, y.ntokens)
-    result.plain_sentences = int(plain)
-    result.plain_tokens = int(min(ptok_a, ptok_b))
-    result.mean_ratio = float(ratios.sum() / len(ratios))  # ratios.mean(), bit for bit
-    return result
+        x.sent_span, y.sent_span, config.sentence_containment, config.version_min_ratio)
+    npairs = len(pi)
+    if not npairs:
+        return Alignment()
+    tok_a, tok_b, ptok_a, ptok_b, plain, ratio_sum = stats.tolist()
+    ntok_a, ntok_b = max(1, len(x.tok_hash)), max(1, len(y.tok_hash))
+    return Alignment(tok_a / ntok_a, tok_b / ntok_b, ptok_a / ntok_a, ptok_b / ntok_b,
+                     int(plain), int(min(ptok_a, ptok_b)),
+                     ratio_sum / npairs,  # ratios.mean(), bit for bit
+                     (pi, pj, ratios), rows)
 
 
 def classify(

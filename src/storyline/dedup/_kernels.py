@@ -577,17 +577,21 @@ def align_arrays(a_hash: NDArray[np.uint64], ka: NDArray[np.uint64], oa: NDArray
                  b_hash: NDArray[np.uint64], kb: NDArray[np.uint64], ob: NDArray[np.int32],
                  heads: NDArray[np.int32], chain: NDArray[np.int32],
                  ub: NDArray[np.int64], nbt: NDArray[np.int64], qb: NDArray[np.int64],
-                 fb: NDArray[np.int64],
+                 fb: NDArray[np.int64], span_a: NDArray[np.int32], span_b: NDArray[np.int32],
                  containment: float, plain_ratio: float) -> tuple[
                      NDArray[np.int64], NDArray[np.int64], NDArray[np.float64],
-                     NDArray[np.float64]]:
+                     NDArray[np.float64], NDArray[np.float64]]:
     """Align sentences one-to-one, greedily by bigram containment, then by position.
 
     Both texts as sentence_features gives them; B's bigrams are looked up in its table.
-    Returns the aligned pairs (i in A, j in B, token Indel ratio) sorted by i,
-    and [tokens of A, tokens of B, plain tokens of A, plain tokens of B, plain pairs]
-    where plain pairs are those whose sentences are not mostly quotation and
-    whose ratio reaches ``plain_ratio`` (a sentence that recurs, not a paraphrase).
+    Returns the aligned pairs (i in A, j in B, token Indel ratio) sorted by i;
+    [tokens of A, tokens of B, plain tokens of A, plain tokens of B, plain pairs, sum
+    of the ratios (as numpy sums them)] where plain pairs are those whose sentences
+    are not mostly quotation and whose ratio reaches ``plain_ratio`` (a sentence that
+    recurs, not a paraphrase); and the pairs as rows (a_start, a_end, b_start, b_end,
+    ratio rounded as ``np.round(ratio, 3)``) of the sentence spans ``span_a``,
+    ``span_b``. Made here, not with numpy in the caller, whose small-array calls
+    cost as much as the alignment.
     """
     a_nsent = len(na)
     b_nsent = len(nbt)
@@ -657,7 +661,8 @@ def align_arrays(a_hash: NDArray[np.uint64], ka: NDArray[np.uint64], oa: NDArray
     pi = pi[o]
     pj = pj[o]
     ratios = np.empty(np_, np.float64)
-    stats = np.zeros(5, np.float64)
+    stats = np.zeros(6, np.float64)
+    rows = np.empty((np_, 5), np.float64)
     for x in range(np_):
         i = pi[x]
         j = pj[x]
@@ -671,7 +676,72 @@ def align_arrays(a_hash: NDArray[np.uint64], ka: NDArray[np.uint64], oa: NDArray
             stats[2] += na[i]
             stats[3] += nbt[j]
             stats[4] += 1
-    return pi, pj, ratios, stats
+        rows[x, 0] = span_a[i, 0]
+        rows[x, 1] = span_a[i, 1]
+        rows[x, 2] = span_b[j, 0]
+        rows[x, 3] = span_b[j, 1]
+        rows[x, 4] = np.rint(ratios[x] * 1000.0) / 1000.0  # np.round(ratio, 3), bit for bit
+    stats[5] = _pairwise_sum(ratios, 0, np_)
+    return pi, pj, ratios, stats, rows
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _block_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
+    """numpy's sum of at most 128 values: a plain loop below 8, else eight accumulators."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - n % 8:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@nb.njit(cache=True, nogil=True)
+def _pairwise_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
+    """``a[lo:lo + n].sum()`` bit for bit: numpy's pairwise summation (blocks of at most
+    128 values, halves above; a test holds the two equal). numpy recurses; a cached
+    numba function cannot, so the halves go on a stack here."""
+    if n <= 128:
+        return _block_sum(a, lo, n)
+    stack = np.empty((64, 3), np.int64)  # (lo, n, 0: to sum, 1: add its two halves)
+    vals = np.empty(64, np.float64)
+    sp = vp = 0
+    stack[0, 0], stack[0, 1], stack[0, 2] = lo, n, 0
+    sp = 1
+    while sp:
+        sp -= 1
+        lo_, n_, st = stack[sp, 0], stack[sp, 1], stack[sp, 2]
+        if st == 1:
+            vp -= 1
+            vals[vp - 1] = vals[vp - 1] + vals[vp]  # left + right
+        elif n_ <= 128:
+            vals[vp] = _block_sum(a, lo_, n_)
+            vp += 1
+        else:
+            half = n_ // 2
+            half -= half % 8
+            stack[sp, 0], stack[sp, 1], stack[sp, 2] = lo_, n_, 1
+            stack[sp + 1, 0], stack[sp + 1, 1], stack[sp + 1, 2] = lo_ + half, n_ - half, 0
+            stack[sp + 2, 0], stack[sp + 2, 1], stack[sp + 2, 2] = lo_, half, 0
+            sp += 3
+    return vals[0]
 
 
 @nb.njit(cache=True, nogil=True)

@@ -103,13 +103,25 @@ class Postings:
         if self._buf_len >= _BUFFER:
             self._flush()
 
-    def _flush(self) -> None:
+    def add_sorted(self, keys: NDArray[np.uint32], docs: NDArray[np.uint32]) -> None:
+        """Postings already sorted by key, then doc, of docs after every doc indexed so
+        far (a batch's, as the index finds them while looking up its candidates): as
+        :meth:`add_many`, with no sort when they make a run of their own."""
+        if not len(keys):
+            return
+        self._buf_keys.append(keys.astype(np.uint32, copy=False))
+        self._buf_docs.append(docs.astype(np.uint32, copy=False))
+        self._buf_len += len(keys)
+        if self._buf_len >= _BUFFER:
+            self._flush(presorted=len(self._buf_keys) == 1)
+
+    def _flush(self, presorted: bool = False) -> None:
         if not self._buf_len:
             return
-        keys = np.concatenate(self._buf_keys)
-        docs = np.concatenate(self._buf_docs)
+        keys, docs = ((self._buf_keys[0], self._buf_docs[0]) if len(self._buf_keys) == 1
+                      else (np.concatenate(self._buf_keys), np.concatenate(self._buf_docs)))
         self._buf_keys, self._buf_docs, self._buf_len = [], [], 0
-        self._runs.append(_run(*sort_pairs(keys, docs)))
+        self._runs.append(_run(keys, docs) if presorted else _run(*sort_pairs(keys, docs)))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
             (k2, d2, _, _), (k1, d1, _, _) = self._runs.pop(), self._runs.pop()
             self._runs.append(_run(*merge_runs(k1, d1, k2, d2)))

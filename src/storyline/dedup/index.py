@@ -47,6 +47,7 @@ TextStore = MutableMapping[int, str]
 _FORMAT = 3  # 2: fingerprints from the compiled scan; 3: Unicode case folding
 _SENTENCE_CACHE = 1024  # each entry holds a text's token arrays (~20 bytes per token)
 _BATCH = 512  # articles whose candidates are looked up together
+_Run = tuple[np.ndarray, np.ndarray]  # postings (keys, docs) sorted by key, then doc
 _COMPARE_JOB = 256  # members compared with their canonical article per job
 
 
@@ -260,65 +261,68 @@ class DedupIndex:
         parents = self._parent[:first_doc]  # unions may re-parent older roots: keep a copy
         added_keys: list[bytes] = []
         try:
-            found, fps_of = self._index_batch(batch, texts, first_doc, added_keys)
+            found, run = self._index_batch(batch, texts, first_doc, added_keys)
         except BaseException:
             self._roll_back(batch.ids, first_doc, parents, added_keys, texts is not None)
             raise
-        self._postings.add_many({doc: fps_of[doc] for doc in sorted(fps_of)})
+        self._postings.add_sorted(*run)
         for matches in found:
             self.matches.extend(matches)
         return found
 
     def _index_batch(self, batch: Prepared, texts: Sequence[str] | None, first_doc: int,
-                     added_keys: list[bytes]) -> tuple[list[list[Match]], dict[int, np.ndarray]]:
-        found, fps_of, candidates = self._register(batch, texts, first_doc, added_keys)
+                     added_keys: list[bytes]) -> tuple[list[list[Match]], _Run]:
+        found, run, candidates = self._register(batch, texts, first_doc, added_keys)
         self._batch_sentences = self._analyse(candidates)
         try:
-            for doc in sorted(fps_of):
+            for doc in sorted(candidates):
                 n = doc - first_doc
-                found[n].extend(self._verify(batch.ids[n], doc, candidates.get(doc, [])))
+                found[n].extend(self._verify(batch.ids[n], doc, candidates[doc]))
         finally:
             self._batch_sentences = {}
-        return found, fps_of
+        return found, run
 
     def _register(self, batch: Prepared, texts: Sequence[str] | None, first_doc: int,
                   added_keys: list[bytes]
-                  ) -> tuple[list[list[Match]], dict[int, np.ndarray], dict[int, list[int]]]:
+                  ) -> tuple[list[list[Match]], _Run, dict[int, list[int]]]:
         """Number the batch's articles, join exact copies, and find the candidates of the
-        rest; returns the exact matches, the fingerprints to index and the candidates."""
-        found: list[list[Match]] = [[] for _ in range(len(batch))]
-        fps_of: dict[int, np.ndarray] = {}
-        fps_all = batch.fps
+        rest; returns the exact matches, the postings to index (a sorted run) and the
+        candidates. The per-article state goes in a batch at a time: a loop over the
+        articles is kept only for the exact copies, which may be of each other."""
+        size = len(batch)
+        ids = batch.ids
+        found: list[list[Match]] = [[] for _ in range(size)]
+        self.ids.extend(ids)
+        self._doc_of.update(zip(ids, range(first_doc, first_doc + size), strict=True))
+        self._published.frombytes(np.ascontiguousarray(batch.published, np.float64).tobytes())
+        ntok = batch.ntokens.tolist()
+        self._ntokens.extend(ntok)
+        self._parent.extend(range(first_doc, first_doc + size))
+        if texts is not None:
+            for n, text in enumerate(texts):
+                self.texts[first_doc + n] = text
         # Python values once for the batch: numpy scalar access per article cost more
         keys = np.ascontiguousarray(batch.keys).tobytes()
-        width = len(keys) // max(1, len(batch))
-        ntok, offsets = batch.ntokens.tolist(), batch.offsets.tolist()
-        published = batch.published.tolist()
-        for n, article_id in enumerate(batch.ids):
-            doc = first_doc + n
-            key = keys[n * width:(n + 1) * width]
-            fps = fps_all[offsets[n]:offsets[n + 1]]
-            ntokens = ntok[n]
-            self.ids.append(article_id)
-            self._doc_of[article_id] = doc
-            self._published.append(float(published[n]))
-            self._ntokens.append(ntokens)
-            self._parent.append(doc)
-            if texts is not None:
-                self.texts[doc] = texts[n]
-            first = self._exact.get(key)
-            if first is not None and ntokens:
-                found[n].append(Match(article_id, self.ids[first], "exact", 1.0))
-                self._nfp.append(0)
-                self._union(doc, first)
+        width = len(keys) // max(1, size)
+        indexed = np.ones(size, dtype=bool)
+        exact = self._exact
+        for n in range(size):
+            if not ntok[n]:
                 continue
-            if ntokens:
-                self._exact[key] = doc
+            key = keys[n * width:(n + 1) * width]
+            first = exact.get(key)
+            if first is None:
+                exact[key] = first_doc + n
                 added_keys.append(key)
-            self._nfp.append(len(fps))
-            fps_of[doc] = fps
-        candidates, fps_of = self._candidates(fps_of, first_doc)
-        return found, fps_of, candidates
+            else:
+                found[n].append(Match(ids[n], self.ids[first], "exact", 1.0))
+                indexed[n] = False
+                self._union(first_doc + n, first)
+        nfp = np.diff(batch.offsets).astype(np.uint32)
+        nfp[~indexed] = 0
+        self._nfp.frombytes(nfp.tobytes())
+        candidates, run = self._candidates(batch, indexed, first_doc)
+        return found, run, candidates
 
     def _check_new(self, ids: Sequence[str]) -> None:
         seen: set[str] = set()
@@ -353,10 +357,10 @@ class DedupIndex:
                 for start in range(0, len(batch), _BATCH):
                     end = min(len(batch), start + _BATCH)
                     first = len(self.ids)
-                    found, fps_of, candidates = self._register(
+                    found, run, candidates = self._register(
                         batch[start:end], texts[start:end] if texts is not None else None,
                         first, added_keys)
-                    self._postings.add_many({doc: fps_of[doc] for doc in sorted(fps_of)})
+                    self._postings.add_sorted(*run)
                     round_.exact.extend((first + n, m[0]) for n, m in enumerate(found) if m)
                     round_.checks.extend((d, c) for d, c in sorted(candidates.items()) if c)
                 if pending is not None:
@@ -471,16 +475,20 @@ class DedupIndex:
         done = [s for part in self._pool.map(work, chunks) for s in part]
         return dict(zip(wanted, done, strict=True))
 
-    def _candidates(self, fps_of: dict[int, np.ndarray], first_doc: int
-                    ) -> tuple[dict[int, list[int]], dict[int, np.ndarray]]:
-        """For each new doc, earlier docs sharing enough fingerprints, most shared first;
-        and each new doc's fingerprints to index: those that have not reached
+    def _candidates(self, batch: Prepared, indexed: np.ndarray, first_doc: int
+                    ) -> tuple[dict[int, list[int]], _Run]:
+        """For each ``indexed`` doc of the batch (the first is ``first_doc``), earlier docs
+        sharing enough fingerprints, most shared first; and the postings to index, as a
+        run sorted by key, then doc: the fingerprints that have not reached
         ``max_postings`` articles yet (counting the docs of the batch before it)."""
-        if not fps_of:
-            return {}, fps_of
-        docs = np.repeat(np.fromiter(fps_of, dtype=np.int64, count=len(fps_of)),
-                         [len(f) for f in fps_of.values()])
-        keys, sorted_docs = sort_pairs(np.concatenate(list(fps_of.values())), docs)
+        counts = np.diff(batch.offsets)
+        numbers = np.arange(first_doc, first_doc + len(batch), dtype=np.int64)
+        if indexed.all():
+            fps, docs = batch.fps, np.repeat(numbers, counts)
+        else:
+            fps = batch.fps[np.repeat(indexed, counts)]
+            docs = np.repeat(numbers[indexed], counts[indexed])
+        keys, sorted_docs = sort_pairs(fps, docs)
         docs = sorted_docs.astype(np.int64)
         known = np.zeros(len(keys), dtype=np.int64)  # postings of each key in the index
         pa, pb = [], []
@@ -490,23 +498,15 @@ class DedupIndex:
             pb.append(b)
         stored = self._below_cap(keys, known)
         # within the batch: earlier docs only, and only the postings they get to keep
-        own_keys, own_docs = (keys, docs) if stored.all() else (keys[stored], docs[stored])
-        a, b = shared_counts(keys, docs, own_keys, own_docs, np.zeros_like(known),
-                             *directory(own_keys))
+        run = (keys, sorted_docs) if stored.all() else (keys[stored], sorted_docs[stored])
+        a, b = shared_counts(keys, docs, run[0], run[1], np.zeros_like(known),
+                             *directory(run[0]))
         keep = b < a
         pa.append(a[keep])
         pb.append(b[keep])
-        if not stored.all():
-            kept_keys, kept_docs = keys[stored], docs[stored]
-            by_doc = np.argsort(kept_docs, kind="stable")
-            kept_keys, kept_docs = kept_keys[by_doc], kept_docs[by_doc]
-            ends = np.searchsorted(kept_docs, np.array(list(fps_of), dtype=np.int64), "right")
-            starts = np.searchsorted(kept_docs, np.array(list(fps_of), dtype=np.int64), "left")
-            fps_of = {d: kept_keys[lo:hi] for d, lo, hi
-                      in zip(fps_of, starts.tolist(), ends.tolist(), strict=True)}
         a, b = np.concatenate(pa), np.concatenate(pb)
         if not len(a):
-            return {}, fps_of
+            return {}, run
         if len(self._counter) < len(self.ids):
             self._counter = np.zeros(2 * len(self.ids), dtype=np.int32)
         cfg = self.config
@@ -516,7 +516,7 @@ class DedupIndex:
         out: dict[int, list[int]] = {}
         for x, y in zip(a.tolist(), b.tolist(), strict=True):
             out.setdefault(x, []).append(y)
-        return out, fps_of
+        return out, run
 
     def _below_cap(self, keys: np.ndarray, known: np.ndarray) -> np.ndarray:
         """Which of the batch's postings (``keys`` sorted, in doc order among equal keys;
