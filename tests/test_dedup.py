@@ -321,3 +321,32 @@ def test_postings_cap_does_not_depend_on_batches_and_keeps_copies():
         assert records[f"copy{k}"].relation == "near-duplicate"
         assert records[f"copy{k}"].of == "s0"
     assert {records[f"s{k}"].relation for k in range(30)} == {"original"}
+
+
+def test_canonical_is_the_earliest_dated_then_the_most_complete_then_the_first(by_id):
+    """Read out in order of each group's first article, members in index order; the
+    canonical article need not be the first indexed."""
+    base = next(iter(by_id.values()))
+    paras = base.original_text.split("\n\n")
+    short, long_ = "\n\n".join(paras[: len(paras) // 2]), base.original_text
+
+    def art(i: str, text: str, day: int | None) -> Article:
+        when = datetime(2025, 3, day, 12, tzinfo=UTC) if day else None
+        return storyline.normalize.normalize_article(replace(
+            base, id=i, text=text, original_text=text, original_title="", published=when))
+
+    index = DedupIndex(workers=1)
+    index.add_many([art("a", short, 2), art("b", long_, 1), art("c", short, None)])
+    index.add_many([art("d", "Unrelated. " + short[: len(short) // 2], None)])
+    other = list(by_id.values())[-1].original_text  # another report
+    index.add_many([art("e", other[: len(other) // 2], None), art("f", other, None),
+                    art("g", other, None)])
+    records = list(index.records(passages=False))
+    assert [r.id for r in records] == ["a", "b", "c", "d", "e", "f", "g"]
+    of = {r.id: (r.group, r.relation) for r in records}
+    # dated before undated, earliest first, though "a" was indexed first
+    assert of["a"] == ("b", "contained") and of["b"] == ("b", "original")
+    assert of["c"] == ("b", "contained")  # an exact copy of "a", compared afresh with "b"
+    # all undated: the most complete, and of two equal ones the first
+    assert of["e"] == ("f", "contained") and of["f"] == ("f", "original")
+    assert of["g"] == ("f", "exact")

@@ -559,20 +559,38 @@ class DedupIndex:
         return cached
 
     # -- reading out ----------------------------------------------------------
+    def _roots(self) -> np.ndarray:
+        """The group (its root, which is its first doc) of every doc, by pointer jumping
+        over the whole union-find at once."""
+        parent = np.frombuffer(self._parent, dtype=np.uint32).astype(np.int64)
+        while True:
+            up = parent[parent]
+            if np.array_equal(up, parent):
+                return parent
+            parent = up
+
     def groups(self) -> dict[int, list[int]]:
+        """Members of each group, keyed by its root, groups and members in doc order."""
+        roots = self._roots()
+        order = np.argsort(roots, kind="stable").tolist()
         out: dict[int, list[int]] = {}
-        for doc in range(len(self.ids)):
-            out.setdefault(self._find(doc), []).append(doc)
+        for root, d in zip(roots[order].tolist(), order, strict=True):
+            out.setdefault(root, []).append(d)
         return out
 
-    def _canonical(self, members: list[int]) -> int:
-        """The earliest dated member; else (or on a tie) the most complete; else the first."""
-
-        def key(d: int) -> tuple[float, int, int]:
-            ts = self._published[d]
-            return (math.inf if math.isnan(ts) else ts, -self._ntokens[d], d)
-
-        return min(members, key=key)
+    def _canonicals(self, roots: np.ndarray) -> np.ndarray:
+        """Each doc's canonical article: its group's earliest dated member; else (or on
+        a tie) the most complete; else the first."""
+        n = len(roots)
+        published = np.frombuffer(self._published, dtype=np.float64)
+        when = np.where(np.isnan(published), np.inf, published)
+        ntokens = np.frombuffer(self._ntokens, dtype=np.uint32).astype(np.int64)
+        docs = np.arange(n, dtype=np.int64)
+        order = np.lexsort((docs, -ntokens, when, roots))
+        firsts = order[np.r_[True, roots[order][1:] != roots[order][:-1]]] if n else order
+        canon_of_root = np.zeros(n, dtype=np.int64)
+        canon_of_root[roots[firsts]] = firsts
+        return canon_of_root[roots]
 
     def compare(self, a_id: str, b_id: str, *, passages: bool = True
                 ) -> tuple[Relation | None, float, list[Passage]]:
@@ -583,62 +601,81 @@ class DedupIndex:
 
     def records(self, *, passages: bool = True, executor: Executor | None = None,
                 workers: int = 1, held: int = 0) -> Iterator[DedupRecord]:
-        """One record per indexed article: its group, canonical article and relation to it.
+        """One record per indexed article: its group, canonical article and relation to it,
+        groups in order of their first article, members in doc order.
 
         ``passages=False`` leaves out the shared passages, which most uses never show.
         Members not matched with their canonical article directly are compared with it
         afresh, by ``executor`` (a pool of ``workers`` processes, holding the store's
-        first ``held`` texts) when given.
+        first ``held`` texts) when given. Groups and canonical articles are found for
+        all docs at once in numpy: a loop over the docs cost a second at 50,000.
         """
-        edges: dict[tuple[str, str], Match] = {}
+        roots = self._roots()
+        canon_of = self._canonicals(roots)
+        canon = canon_of.tolist()
+        doc_of = self._doc_of
+        direct: dict[int, Match] = {}  # member -> the last match joining it to its canonical
+        for m in self.matches:
+            a, b = doc_of[m.a], doc_of[m.b]
+            if canon[a] == b:
+                direct[a] = m
+            elif canon[b] == a:
+                direct[b] = m
+        docs = np.arange(len(roots), dtype=np.int64)
+        linked = np.zeros(len(roots), dtype=bool)
+        linked[list(direct)] = True
+        order = np.lexsort((docs, roots))  # by group, then doc
+        todo = order[(canon_of[order] != order) & ~linked[order]]
+        fresh = self._compare_members(todo, canon_of, executor, workers, held, passages)
+        ids = self.ids
+        best: dict[str, Match] | None = None
+        for d in order.tolist():
+            c = canon[d]
+            aid, canon_id = ids[d], ids[c]
+            if d == c:
+                yield DedupRecord(aid, canon_id, "original", None, 1.0)
+                continue
+            edge = direct.get(d)
+            if edge is not None:
+                shared: list[Passage] = []
+                if passages and edge.a == aid:
+                    shared = edge.passages
+                elif passages:  # stored from the other side: swap the spans
+                    shared = [Passage(bs, be, as_, ae, sim) for as_, ae, bs, be, sim in edge.spans]
+                yield DedupRecord(aid, canon_id, edge.relation, canon_id, edge.score, shared)
+                continue
+            relation, score, rows = fresh[d]
+            shared = [Passage(*t) for t in span_tuples(rows)] if passages else []
+            if relation is None:
+                # Related to the canonical article only through another member.
+                best = best if best is not None else self._best_matches()
+                via = best[aid]
+                relation, score = via.relation, via.score
+            yield DedupRecord(aid, canon_id, relation, canon_id, score, shared)
+
+    def _best_matches(self) -> dict[str, Match]:
+        """Each article's match of highest score (the first of equal ones)."""
         best: dict[str, Match] = {}
         for m in self.matches:
-            edges[(m.a, m.b)] = m
-            edges[(m.b, m.a)] = m
             for end in (m.a, m.b):
                 if end not in best or m.score > best[end].score:
                     best[end] = m
-        groups = [(self._canonical(members), members) for members in self.groups().values()]
-        fresh = self._compare_members(groups, edges, executor, workers, held, passages)
-        for canon, members in groups:
-            canon_id = self.ids[canon]
-            for d in sorted(members):
-                aid = self.ids[d]
-                if d == canon:
-                    yield DedupRecord(aid, canon_id, "original", None, 1.0)
-                    continue
-                edge = edges.get((aid, canon_id))
-                if edge is not None:
-                    shared: list[Passage] = []
-                    if passages and edge.a == aid:
-                        shared = edge.passages
-                    elif passages:  # stored from the other side: swap the spans
-                        shared = [Passage(bs, be, as_, ae, sim)
-                                  for as_, ae, bs, be, sim in edge.spans]
-                    yield DedupRecord(aid, canon_id, edge.relation, canon_id, edge.score,
-                                      shared)
-                    continue
-                relation, score, rows = fresh[d]
-                shared = [Passage(*t) for t in span_tuples(rows)] if passages else []
-                if relation is None:
-                    # Related to the canonical article only through another member.
-                    via = best[aid]
-                    relation, score = via.relation, via.score
-                yield DedupRecord(aid, canon_id, relation, canon_id, score, shared)
+        return best
 
-    def _compare_members(self, groups: list[tuple[int, list[int]]],
-                         edges: dict[tuple[str, str], Match], executor: Executor | None,
-                         workers: int, held: int, spans: bool = True
+    def _compare_members(self, todo: np.ndarray, canon_of: np.ndarray,
+                         executor: Executor | None, workers: int, held: int, spans: bool = True
                          ) -> dict[int, tuple[Relation | None, float, np.ndarray]]:
-        """:meth:`compare` of each member with its canonical article where no edge joins
-        them, keyed by member."""
-        todo = [(canon, [d for d in sorted(members) if d != canon
-                         and (self.ids[d], self.ids[canon]) not in edges])
-                for canon, members in groups]
-        todo = [(canon, members) for canon, members in todo if members]
+        """:meth:`compare` of each doc of ``todo`` (members of a group in a row, groups
+        one after another) with its canonical article ``canon_of[doc]``, keyed by doc."""
         out: dict[int, tuple[Relation | None, float, np.ndarray]] = {}
-        if executor is None or sum(len(m) for _, m in todo) < 64:
-            for canon, members in todo:
+        if not len(todo):
+            return out
+        canons = canon_of[todo]
+        cuts = np.flatnonzero(canons[1:] != canons[:-1]) + 1
+        groups = [(int(c), part.tolist()) for c, part
+                  in zip(canons[np.r_[0, cuts]].tolist(), np.split(todo, cuts), strict=True)]
+        if executor is None or len(todo) < 64:
+            for canon, members in groups:
                 theirs = self._sentences(canon)
                 for d in members:
                     out[d] = relate(self._sentences(d), theirs, self.config.align, spans=spans)
@@ -647,7 +684,7 @@ class DedupIndex:
         # articles the texts of all of them would take gigabytes at once
         parts: list[list[int]] = [[]]
         size = 0
-        for i, (_, members) in enumerate(todo):
+        for i, (_, members) in enumerate(groups):
             if size >= _COMPARE_JOB:
                 parts.append([])
                 size = 0
@@ -655,8 +692,8 @@ class DedupIndex:
             size += len(members)
 
         def job(part: list[int]) -> CompareJob:
-            docs = sorted({d for i in part for d in (todo[i][0], *todo[i][1])})
-            return CompareJob([todo[i] for i in part], docs, self._texts_for(docs, held),
+            docs = sorted({d for i in part for d in (groups[i][0], *groups[i][1])})
+            return CompareJob([groups[i] for i in part], docs, self._texts_for(docs, held),
                               self.config.align, spans)
 
         jobs = (job(part) for part in parts)
@@ -664,7 +701,7 @@ class DedupIndex:
                               here=partial(compare_job, store=self.texts))
         for part, result in zip(parts, results, strict=True):
             for i, rels in zip(part, result, strict=True):
-                out.update(zip(todo[i][1], rels, strict=True))
+                out.update(zip(groups[i][1], rels, strict=True))
         return out
 
     # -- persistence ----------------------------------------------------------
