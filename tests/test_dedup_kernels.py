@@ -356,3 +356,22 @@ def test_the_alignment_kernel_sums_and_rounds_as_numpy_does():
     assert rows[:, 2:4].tolist() == b.scan.sent_span[pj].tolist()
     assert rows[:, 4].tolist() == np.round(ratios, 3).tolist()
     assert al.mean_ratio == float(ratios.sum() / len(ratios))
+
+
+def test_bit_parallel_lcs_is_the_dynamic_programme():
+    """Sentence similarity counts the longest common subsequence of tokens; the
+    bit-parallel count (up to 64 tokens) must be the table's, short and long, repeated
+    tokens or none."""
+    from storyline.dedup._kernels import _lcs, _lcs_table
+
+    rng = np.random.default_rng(11)
+    lengths = [0, 1, 2, 63, 64, 65, 100]
+    cases = [(la, lb) for la in lengths for lb in lengths]
+    cases += [tuple(rng.integers(0, 90, 2)) for _ in range(3000)]
+    for la, lb in cases:
+        alphabet = int(rng.integers(1, 12)) if rng.random() < 0.7 else 1 << 40
+        a = rng.integers(0, alphabet, la).astype(np.uint64)
+        b = rng.integers(0, alphabet, lb).astype(np.uint64)
+        assert _lcs(a, b) == _lcs_table(a, b) == _lcs(b, a), (la, lb)
+    a = np.arange(64, dtype=np.uint64)
+    assert _lcs(a, a) == 64 and _lcs(a, a[::-1].copy()) == 1

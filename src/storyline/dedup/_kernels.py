@@ -557,6 +557,41 @@ def sentence_features(th: NDArray[np.uint64], sent: NDArray[np.int32], quoted: N
 
 @nb.njit(cache=True, nogil=True)
 def _lcs(a: NDArray[np.uint64], b: NDArray[np.uint64]) -> int:
+    """Length of the longest common subsequence of two token sequences. Bit-parallel
+    (Hyyrö 2004) when the shorter has at most 64 tokens, as a sentence almost always
+    does: a word of bits per step of the longer, where the dynamic programme below
+    takes a cell per pair of tokens and each cell waits for the one before it."""
+    if len(a) > len(b):
+        a, b = b, a
+    m = len(a)
+    if m > 64:
+        return _lcs_table(a, b)
+    if m == 0:
+        return 0
+    one = np.uint64(1)
+    v = ~np.uint64(0)
+    for t in b:
+        match = np.uint64(0)
+        for i in range(m):
+            if a[i] == t:
+                match |= one << np.uint64(i)
+        u = v & match
+        v = (v + u) | (v - u)
+    low = v if m == 64 else v & ((one << np.uint64(m)) - one)
+    return m - _popcount(low)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _popcount(x: np.uint64) -> int:
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return int((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@nb.njit(cache=True, nogil=True)
+def _lcs_table(a: NDArray[np.uint64], b: NDArray[np.uint64]) -> int:
+    """_lcs by dynamic programming, for any lengths."""
     m = len(b)
     prev = np.zeros(m + 1, np.int32)
     cur = np.zeros(m + 1, np.int32)
