@@ -72,6 +72,25 @@ def test_fingerprints_are_shared_by_shared_passages():
     assert len(shared) >= 0.8 * min(len(a), len(b)) and len(a) > 10
 
 
+def test_sampled_fingerprints_are_those_of_the_numpy_definition():
+    """The one-pass sampler keeps what hashing every shingle, masking and np.unique
+    keep, and the smallest hash of a text too short to keep any."""
+    from storyline.dedup._kernels import shingle_hashes
+
+    rng = np.random.default_rng(5)
+    for n in [0, 1, 3, 4, 5, 6, 9, 40, 700, *rng.integers(0, 400, 300).tolist()]:
+        th = rng.integers(0, 1 << 63, n, dtype=np.int64).astype(np.uint64)
+        if n > 8:
+            th[n // 2:] = th[: n - n // 2]  # a passage twice: repeated fingerprints
+        for k, rate in ((5, 8), (3, 2), (5, 1 << 20)):
+            h = shingle_hashes(th, k)
+            keep = h[h % np.uint64(rate) == 0]
+            if len(h) and not len(keep):
+                keep = h[np.argmin(h): np.argmin(h) + 1]
+            want = np.unique((keep >> np.uint64(32)).astype(np.uint32))
+            assert sampled(th, k, rate).tolist() == want.tolist(), (n, k, rate)
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_batched_add_equals_one_at_a_time(sample_articles, gm_psa_articles, workers):
     articles = stream_order(list(sample_articles) + list(gm_psa_articles))

@@ -344,13 +344,43 @@ def sampled(th: NDArray[np.uint64], k: int, rate: int) -> NDArray[np.uint32]:
     Texts too short to keep any get their smallest shingle hash, so that every
     article has at least one fingerprint to be found by.
     """
-    h = shingle_hashes(th, k)
-    if len(h) == 0:
-        return np.zeros(0, np.uint32)
-    keep = h[h % np.uint64(rate) == 0]
-    if len(keep) == 0:
-        keep = h[np.argmin(h): np.argmin(h) + 1]
-    return np.unique((keep >> np.uint64(32)).astype(np.uint32))
+    out = np.empty(len(th) + 1, np.uint32)
+    return out[:_sample_into(th, k, rate, out, 0)].copy()
+
+
+@nb.njit(cache=True, nogil=True)
+def _sample_into(th: NDArray[np.uint64], k: int, rate: int, out: NDArray[np.uint32],
+                 at: int) -> int:
+    """:func:`sampled` written to ``out[at:]`` (room for ``len(th) + 1`` values), sorted;
+    returns where they end. One pass and no array of its own: per text, the shingle
+    hashes, the mask and numpy's unique cost more than the hashing."""
+    n = len(th)
+    if n == 0:
+        return at
+    if n < k:
+        k = n
+    r = np.uint64(rate)
+    end = at
+    low = ~np.uint64(0)  # the smallest shingle hash, kept if no other is
+    for i in range(n - k + 1):
+        h = np.uint64(0)
+        for j in range(k):
+            h = h * _FNV_PRIME + th[i + j]
+        h = _mix(h)
+        low = min(low, h)
+        if h % r == 0:
+            out[end] = np.uint32(h >> np.uint64(32))
+            end += 1
+    if end == at:
+        out[at] = np.uint32(low >> np.uint64(32))
+        return at + 1
+    out[at:end].sort()
+    w = at + 1
+    for x in range(at + 1, end):
+        if out[x] != out[w - 1]:
+            out[w] = out[x]
+            w += 1
+    return w
 
 
 @nb.njit(cache=True, nogil=True)
@@ -404,11 +434,9 @@ def _fingerprint_many(codes: NDArray[np.uint32], bounds: NDArray[np.int64], k: i
         keys[d, 0] = k1
         keys[d, 1] = k2
         ntok[d] = nt
-        mine = sampled(toks, k, rate)
-        if nfp + len(mine) > len(fps):
-            fps = np.concatenate((fps, np.empty(len(fps) + len(mine), np.uint32)))
-        fps[nfp: nfp + len(mine)] = mine
-        nfp += len(mine)
+        if nfp + nt + 1 > len(fps):
+            fps = np.concatenate((fps[:nfp], np.empty(len(fps) + nt + 1, np.uint32)))
+        nfp = _sample_into(toks, k, rate, fps, nfp)
         fp_off[d + 1] = nfp
     return keys, ntok, fps[:nfp].copy(), fp_off
 
@@ -435,7 +463,7 @@ def _utf8(codes: NDArray[np.uint32], starts: NDArray[np.int64], lengths: NDArray
     for i in range(len(starts)):
         for p in range(starts[i], starts[i] + lengths[i]):
             c = codes[p]
-            size += 1 if c < 0x80 else 2 if c < 0x800 else 3 if c < 0x10000 else 4
+            size += 1 + int(c >= 0x80) + int(c >= 0x800) + int(c >= 0x10000)  # no branch
     out = np.empty(size, np.uint8)
     ends = np.zeros(len(starts) + 1, np.int64)
     m = 0
