@@ -30,15 +30,24 @@ def _deleted(c: np.uint32, keys: NDArray[np.uint32], values: NDArray[np.int64]) 
 
 
 @nb.njit(cache=True, nogil=True)
-def _fold_ws(codes: NDArray[np.uint32], keys: NDArray[np.uint32],
-             values: NDArray[np.int64]) -> NDArray[np.uint32]:
+def _fold_into(codes: NDArray[np.uint32], keys: NDArray[np.uint32], values: NDArray[np.int64],
+               stable: NDArray[np.bool_], check: bool, out: NDArray[np.uint32], at: int
+               ) -> tuple[int, int, bool, bool]:
+    """Fold ``codes`` by the table, newlines to \\n, runs of spaces to one, into
+    ``out[at:]`` (room for ``len(codes)``), and note on the way what the line pass
+    and the NFKC check need: (end, newlines, ticker markup, unsure). Markup is "<" or
+    "(>>" in the folded text. With ``check``, a character NFKC may change (not
+    ``stable``) stops it: unsure, nothing kept. One pass where there were three."""
     n = len(codes)
-    out = np.empty(n, np.uint32)
-    m = 0
+    m = at
     in_space = False
+    newlines = 0
+    markup = False
     for p in range(n):
         c = int(codes[p])
         if c >= 128:
+            if check and (c >= 0x10000 or not stable[c]):
+                return at, 0, False, True
             k = np.searchsorted(keys, codes[p])
             if k < len(keys) and keys[k] == codes[p]:
                 c = values[k]
@@ -59,31 +68,52 @@ def _fold_ws(codes: NDArray[np.uint32], keys: NDArray[np.uint32],
         else:
             in_space = False
             out[m] = c
+            if c == 10:
+                newlines += 1
+            elif c == 60 or (c == 62 and m - at >= 2 and out[m - 1] == 62
+                             and out[m - 2] == 40):
+                markup = True
         m += 1
-    return out[:m]
+    return m, newlines, markup, False
+
+
+@nb.njit(cache=True, nogil=True)
+def _fold_ws(codes: NDArray[np.uint32], keys: NDArray[np.uint32],
+             values: NDArray[np.int64]) -> NDArray[np.uint32]:
+    out = np.empty(len(codes), np.uint32)
+    end = _fold_into(codes, keys, values, out[:0].astype(np.bool_), False, out, 0)[0]
+    return out[:end]
 
 
 @nb.njit(cache=True, nogil=True)
 def _tidy_core(codes: NDArray[np.uint32], lower: NDArray[np.bool_], join: bool
                ) -> tuple[NDArray[np.uint32], bool]:
+    out = np.empty(len(codes) + len(codes) // 2 + 1, np.uint32)
+    end, ok = _tidy_into(codes, lower, join, out, 0)
+    return out[:end], ok
+
+
+@nb.njit(cache=True, nogil=True)
+def _tidy_into(codes: NDArray[np.uint32], lower: NDArray[np.bool_], join: bool,
+               out: NDArray[np.uint32], at: int) -> tuple[int, bool]:
     """Drop spaces before , . ; : ! ? ) and put back the space of glued sentences; with
     ``join``, ``codes`` are paragraphs joined by "\\n\\n" (paragraphs hold no newline) and
     a paragraph that starts in lower case after one that does not end a sentence is
-    joined again (_join_broken_paragraphs), in the same pass. Returns False if such a
+    joined again (_join_broken_paragraphs), in the same pass. Written to ``out[at:]``
+    (room for ``len(codes) * 3 // 2 + 1``); returns the end, and False if such a
     paragraph starts beyond the Basic Multilingual Plane (``lower`` stops there).
 
     One loop with no helper call per character: a helper returning (p, m) made this
     four times slower."""
     n = len(codes)
-    out = np.empty(n + n // 2 + 1, np.uint32)
-    m = 0
+    m = at
     p = 0
     while p < n:
         c = codes[p]
         if join and c == 10:  # a paragraph break
             nxt = codes[p + 2]
             if nxt >= 0x10000:
-                return out[:0], False
+                return at, False
             prev = out[m - 1]
             if lower[nxt] and not (prev == 46 or prev == 33 or prev == 63 or prev == 58
                                    or prev == 59 or prev == 34 or prev == 39 or prev == 41
@@ -113,7 +143,7 @@ def _tidy_core(codes: NDArray[np.uint32], lower: NDArray[np.bool_], join: bool
         out[m] = c
         m += 1
         p += 1
-        if (c == 46 or c == 33 or c == 63) and m >= 3 and 97 <= out[m - 2] <= 122 \
+        if (c == 46 or c == 33 or c == 63) and m - at >= 3 and 97 <= out[m - 2] <= 122 \
                 and 97 <= out[m - 3] <= 122:
             q = p
             if q < n and (codes[q] == 34 or codes[q] == 39):
@@ -121,7 +151,7 @@ def _tidy_core(codes: NDArray[np.uint32], lower: NDArray[np.bool_], join: bool
             if q + 1 < n and 65 <= codes[q] <= 90 and 97 <= codes[q + 1] <= 122:
                 out[m] = 32  # "a statement.Mr. Sestak": the space a scraper lost
                 m += 1
-    return out[:m], True
+    return m, True
 
 
 def _tidy(codes: NDArray[np.uint32]) -> NDArray[np.uint32]:
@@ -205,25 +235,15 @@ def _may_be_boilerplate(codes: NDArray[np.uint32], s: int, e: int,
 
 
 @nb.njit(cache=True, nogil=True)
-def _lines(codes: NDArray[np.uint32], prefixes: NDArray[np.uint32], lengths: NDArray[np.int64],
-           max_len: int) -> tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.bool_],
-                                  bool]:
-    """The non-empty lines of a folded text, stripped, as spans; per line whether it
-    starts a paragraph (after a blank line, or always when the text has no blank line)
-    and whether it may be boilerplate; and whether the text has ticker markup ("<",
-    "(>>"), which the regexes remove first (nothing else is then computed)."""
+def _line_spans(codes: NDArray[np.uint32], prefixes: NDArray[np.uint32],
+                lengths: NDArray[np.int64], max_len: int, spans: NDArray[np.int64],
+                starts: NDArray[np.bool_], maybe: NDArray[np.bool_], k: int) -> int:
+    """The non-empty lines of a folded text, stripped, as spans, written from line ``k``
+    on (room for one more than its newlines); per line whether it starts a paragraph
+    (after a blank line, or always when the text has no blank line) and whether it
+    may be boilerplate. Returns the new count of lines."""
     n = len(codes)
-    nl = 1
-    for p in range(n):
-        c = codes[p]
-        if c == 10:
-            nl += 1
-        elif c == 60 or (c == 40 and p + 2 < n and codes[p + 1] == 62 and codes[p + 2] == 62):
-            return np.zeros(0, np.int64), np.zeros(0, np.bool_), np.zeros(0, np.bool_), True
-    spans = np.empty(2 * nl, np.int64)
-    starts = np.empty(nl, np.bool_)
-    maybe = np.empty(nl, np.bool_)
-    k = 0
+    first = k
     after_gap = True
     # "\\n\\n" in text.strip(): an empty line (two newlines in a row) with a non-empty
     # line somewhere before it and somewhere after it
@@ -241,7 +261,7 @@ def _lines(codes: NDArray[np.uint32], prefixes: NDArray[np.uint32], lengths: NDA
             e -= 1
         if s == e:
             after_gap = True
-            if end == start and k:
+            if end == start and k > first:
                 pending = True
         else:
             if pending:
@@ -254,25 +274,23 @@ def _lines(codes: NDArray[np.uint32], prefixes: NDArray[np.uint32], lengths: NDA
             k += 1
         start = end + 1
     if not blank:
-        starts[:k] = True
-    return spans[:2 * k], starts[:k], maybe[:k], False
+        starts[first:k] = True
+    return k
 
 
 @nb.njit(cache=True, nogil=True)
-def _assemble(codes: NDArray[np.uint32], spans: NDArray[np.int64], starts: NDArray[np.bool_],
-              dropped: NDArray[np.bool_], lower: NDArray[np.bool_]
-              ) -> tuple[NDArray[np.uint32], bool]:
+def _assemble_into(codes: NDArray[np.uint32], spans: NDArray[np.int64],
+                   starts: NDArray[np.bool_], dropped: NDArray[np.bool_],
+                   lower: NDArray[np.bool_], buf: NDArray[np.uint32], out: NDArray[np.uint32],
+                   at: int) -> tuple[int, bool]:
     """Paragraphs of the kept lines (lines joined by a space, paragraphs by a blank
-    line), tidied, with paragraphs broken mid-sentence joined again; and False if a
+    line), tidied, with paragraphs broken mid-sentence joined again, written to
+    ``out[at:]`` through the scratch ``buf`` (each with room for the lines, their
+    separators and, in ``out``, half as much again); returns the end, and False if a
     paragraph starts beyond the Basic Multilingual Plane (``lower`` stops there)."""
-    nlines = len(starts)
-    size = 0
-    for k in range(nlines):
-        size += spans[2 * k + 1] - spans[2 * k] + 2
-    buf = np.empty(size, np.uint32)
     m = 0
     open_para = False
-    for k in range(nlines):
+    for k in range(len(starts)):
         if dropped[k]:
             open_para = False
             continue
@@ -288,7 +306,16 @@ def _assemble(codes: NDArray[np.uint32], spans: NDArray[np.int64], starts: NDArr
         buf[m:m + length] = codes[spans[2 * k]:spans[2 * k + 1]]
         m += length
         open_para = True
-    return _tidy_core(buf[:m], lower, True)
+    return _tidy_into(buf[:m], lower, True, out, at)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _assembled_size(spans: NDArray[np.int64]) -> int:
+    """Room _assemble_into needs in ``buf`` for lines ``spans``."""
+    size = 0
+    for k in range(len(spans) // 2):
+        size += spans[2 * k + 1] - spans[2 * k] + 2
+    return size
 
 
 @nb.njit(cache=True, nogil=True)
@@ -297,18 +324,32 @@ def _fold_lines(codes: NDArray[np.uint32], keys: NDArray[np.uint32], values: NDA
                 stable: NDArray[np.bool_], check: bool
                 ) -> tuple[NDArray[np.uint32], NDArray[np.int64], NDArray[np.bool_],
                            NDArray[np.bool_], bool, bool]:
-    """_fold_ws, then _lines, in one call. With ``check``, first whether every character
-    is one that NFKC keeps in any context (``stable``, see _nfkc_stable); if not, nothing
-    else is done and the last flag says so: the caller normalizes, if it must."""
-    if check:
-        for p in range(len(codes)):
-            c = codes[p]
-            if c >= 128 and (c >= 0x10000 or not stable[c]):
-                return (codes[:0], np.zeros(0, np.int64), np.zeros(0, np.bool_),
-                        np.zeros(0, np.bool_), False, True)
-    folded = _fold_ws(codes, keys, values)
-    spans, starts, maybe, markup = _lines(folded, prefixes, lengths, max_len)
-    return folded, spans, starts, maybe, markup, False
+    """The folded text, its lines (spans, paragraph starts, may be boilerplate), whether
+    it has ticker markup (no lines are then found: the regexes remove it first) and,
+    with ``check``, whether it holds a character NFKC may change (nothing else is then
+    done: the caller normalizes, if it must)."""
+    out = np.empty(len(codes), np.uint32)
+    end, newlines, markup, unsure = _fold_into(codes, keys, values, stable, check, out, 0)
+    if unsure or markup:
+        return (out[:end], np.zeros(0, np.int64), np.zeros(0, np.bool_),
+                np.zeros(0, np.bool_), markup, unsure)
+    spans = np.empty(2 * (newlines + 1), np.int64)
+    starts = np.empty(newlines + 1, np.bool_)
+    maybe = np.empty(newlines + 1, np.bool_)
+    k = _line_spans(out[:end], prefixes, lengths, max_len, spans, starts, maybe, 0)
+    return out[:end], spans[:2 * k], starts[:k], maybe[:k], False, False
+
+
+@nb.njit(cache=True, nogil=True)
+def _assemble(codes: NDArray[np.uint32], spans: NDArray[np.int64], starts: NDArray[np.bool_],
+              dropped: NDArray[np.bool_], lower: NDArray[np.bool_]
+              ) -> tuple[NDArray[np.uint32], bool]:
+    """_assemble_into a new array."""
+    size = _assembled_size(spans)
+    out = np.empty(size + size // 2 + 1, np.uint32)
+    end, ok = _assemble_into(codes, spans, starts, dropped, lower,
+                             np.empty(size, np.uint32), out, 0)
+    return out[:end], ok
 
 
 @nb.njit(cache=True, nogil=True)
@@ -324,7 +365,7 @@ def _fold_lines_many(codes: NDArray[np.uint32], bounds: NDArray[np.int64],
     spans (relative to each folded text) and flags one text after another
     (``line_bounds``), and per text 0, 1 (markup) or 2 (a character NFKC may change)."""
     ntext = len(bounds) - 1
-    folded = np.empty(len(codes), np.uint32)
+    folded = np.empty(len(codes), np.uint32)  # folding never lengthens a text
     folded_bounds = np.zeros(ntext + 1, np.int64)
     line_bounds = np.zeros(ntext + 1, np.int64)
     status = np.zeros(ntext, np.int8)
@@ -335,23 +376,21 @@ def _fold_lines_many(codes: NDArray[np.uint32], bounds: NDArray[np.int64],
     m = 0
     k = 0
     for i in range(ntext):
-        out, sp, st, mb, markup, unsure = _fold_lines(codes[bounds[i]:bounds[i + 1]], keys,
-                                                      values, prefixes, lengths, max_len,
-                                                      stable, True)
-        status[i] = 2 if unsure else 1 if markup else 0
-        folded[m:m + len(out)] = out
-        m += len(out)
+        end, newlines, markup, unsure = _fold_into(codes[bounds[i]:bounds[i + 1]], keys,
+                                                   values, stable, True, folded, m)
+        if unsure:
+            status[i] = 2
+        elif markup:
+            status[i] = 1
+        else:
+            if k + newlines + 1 > cap:
+                cap = 2 * (k + newlines + 1)
+                spans = np.concatenate((spans[:2 * k], np.empty(2 * cap - 2 * k, np.int64)))
+                starts = np.concatenate((starts[:k], np.empty(cap - k, np.bool_)))
+                maybe = np.concatenate((maybe[:k], np.empty(cap - k, np.bool_)))
+            k = _line_spans(folded[m:end], prefixes, lengths, max_len, spans, starts, maybe, k)
+        m = end
         folded_bounds[i + 1] = m
-        nl = len(st)
-        if k + nl > cap:
-            cap = 2 * (k + nl)
-            spans = np.concatenate((spans[:2 * k], np.empty(2 * cap - 2 * k, np.int64)))
-            starts = np.concatenate((starts[:k], np.empty(cap - k, np.bool_)))
-            maybe = np.concatenate((maybe[:k], np.empty(cap - k, np.bool_)))
-        spans[2 * k:2 * (k + nl)] = sp
-        starts[k:k + nl] = st
-        maybe[k:k + nl] = mb
-        k += nl
         line_bounds[i + 1] = k
     return (folded[:m], folded_bounds, spans[:2 * k], line_bounds, starts[:k], maybe[:k],
             status)
@@ -371,18 +410,26 @@ def _assemble_many(folded: NDArray[np.uint32], folded_bounds: NDArray[np.int64],
     out = np.empty(len(folded) + len(folded) // 2 + len(given) + ntext, np.uint32)
     bounds = np.zeros(ntext + 1, np.int64)
     ok = np.ones(ntext, np.bool_)
+    buf = np.empty(0, np.uint32)  # scratch of _assemble_into, grown as texts need
     m = 0
     for i in range(ntext):
         if use_given[i]:
-            text = given[given_bounds[i]:given_bounds[i + 1]]
+            need = given_bounds[i + 1] - given_bounds[i]
         else:
             lo, hi = line_bounds[i], line_bounds[i + 1]
-            text, ok[i] = _assemble(folded[folded_bounds[i]:folded_bounds[i + 1]],
-                                    spans[2 * lo:2 * hi], starts[lo:hi], dropped[lo:hi], lower)
-        if len(out) < m + len(text):
-            out = np.concatenate((out[:m], np.empty(2 * (m + len(text)), np.uint32)))
-        out[m:m + len(text)] = text
-        m += len(text)
+            size = _assembled_size(spans[2 * lo:2 * hi])
+            need = size + size // 2 + 1
+            if len(buf) < size:
+                buf = np.empty(2 * size, np.uint32)
+        if len(out) < m + need:
+            out = np.concatenate((out[:m], np.empty(2 * (m + need), np.uint32)))
+        if use_given[i]:
+            out[m:m + need] = given[given_bounds[i]:given_bounds[i + 1]]
+            m += need
+        else:
+            m, ok[i] = _assemble_into(folded[folded_bounds[i]:folded_bounds[i + 1]],
+                                      spans[2 * lo:2 * hi], starts[lo:hi], dropped[lo:hi],
+                                      lower, buf, out, m)
         bounds[i + 1] = m
     return out[:m], bounds, ok
 
