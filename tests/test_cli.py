@@ -143,3 +143,29 @@ def test_a_bad_workers_setting_is_a_clear_error(gm_psa, monkeypatch):
     assert "storyline: error: STORYLINE_WORKERS='many'" in done.stderr
     bad = CliRunner().invoke(cli, ["dedup", str(gm_psa), "--workers", "0"])
     assert bad.exit_code == 2 and "--workers" in bad.output
+
+
+def test_dedup_as_a_command_writes_everything_before_it_exits(tmp_path):
+    """The command exits without tearing its objects down one by one (cli.main): what
+    it wrote must all be there, in a file, with its summary and status 0; and a
+    reader that stops early gets what it read and no traceback."""
+    import subprocess
+    import sys
+
+    lines = [json.dumps({"id": f"a{i}", "text": f"Report {i}. " + "The council met. " * 30})
+             for i in range(2054)]  # the last 6 lines are still buffered at the end
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with out.open("w") as fh:
+        done = subprocess.run([sys.executable, "-m", "storyline", "dedup", str(src)],
+                              stdout=fh, stderr=subprocess.PIPE, text=True, env=buffered)
+    assert done.returncode == 0, done.stderr
+    rows = _jsonl(out.read_text())
+    assert len(rows) == 2054 and rows[-1]["id"] == "a2053"
+    assert "2054 articles from 1 file" in done.stderr
+    head = subprocess.run(f'"{sys.executable}" -m storyline dedup "{src}" --quiet | head -2',
+                          shell=True, capture_output=True, text=True)
+    assert len(head.stdout.splitlines()) == 2
+    assert "Traceback" not in head.stderr and "Exception" not in head.stderr
