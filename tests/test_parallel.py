@@ -92,3 +92,42 @@ def test_a_batch_run_keeps_freed_memory_where_glibc_allows():
 
     glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     assert reuse_freed_memory() == glibc
+
+
+def test_a_started_pool_stays_usable_while_threads_run():
+    """Forking with a thread running can deadlock the child, so a pool is not started
+    then; but one already started (its own threads run) serves every later file."""
+    from storyline.ingest import WorkerPool
+
+    pool = WorkerPool(2)
+    assert pool.usable(None)
+    pool.get()
+    sleeper = threading.Thread(target=time.sleep, args=(0.5,))
+    sleeper.start()
+    try:
+        assert pool.usable(None)
+        assert not WorkerPool(2).usable(None)
+    finally:
+        sleeper.join()
+        pool.close()
+
+
+def test_reading_for_dedup_leaves_no_thread_running(tmp_path):
+    """The main process loads its indexing kernels in a thread while workers read two
+    large files; the thread is done before dedup forks its checking workers."""
+    import json
+
+    from storyline.dedup.stream import dedup_input, read_for_dedup
+
+    body = " ".join(f"Sentence {i} of the report on the harbour works." for i in range(60))
+    for name in ("a", "b"):
+        with (tmp_path / f"{name}.jsonl").open("w") as fh:
+            for i in range(1500):  # ~5 MB: read in blocks by worker processes
+                fh.write(json.dumps({"id": f"{name}{i}", "text": f"{name} {i}. {body}"}) + "\n")
+    data = read_for_dedup([tmp_path / "a.jsonl", tmp_path / "b.jsonl"], workers=2)
+    try:
+        assert threading.active_count() == 1 and len(data) == 3000
+        records = dedup_input(data, passages=False, workers=2)
+        assert len(records) == 3000
+    finally:
+        data.close()

@@ -117,11 +117,11 @@ class WorkerPool:
         self._executor: ProcessPoolExecutor | None = None
 
     def usable(self, then: Then | None) -> bool:
-        """Whether worker processes can be used here: fork must be safe (no other
-        thread running; spawn would re-run the caller's script in every worker) and
-        ``then`` must travel to them (a lambda cannot)."""
-        if os.name != "posix" or threading.active_count() > 1:
-            return False
+        """Whether worker processes can be used here: they are running, or fork is safe
+        (no other thread running; spawn would re-run the caller's script in every
+        worker); and ``then`` must travel to them (a lambda cannot)."""
+        if self._executor is None and (os.name != "posix" or threading.active_count() > 1):
+            return False  # (once started, the pool's own threads run: that is fine)
         try:
             pickle.dumps(then)
         except Exception:  # pickling raises many types; any of them means "serial"
