@@ -169,3 +169,19 @@ def test_dedup_as_a_command_writes_everything_before_it_exits(tmp_path):
                           shell=True, capture_output=True, text=True)
     assert len(head.stdout.splitlines()) == 2
     assert "Traceback" not in head.stderr and "Exception" not in head.stderr
+
+
+def test_dedup_lines_are_written_as_the_json_encoder_writes_them():
+    import numpy as np
+
+    from storyline.cli import _JSON_LINE, _dedup_line
+    from storyline.model import DedupRecord
+
+    odd = ['a"b', "back\\slash", "tab\there", "naïve 東京", "line\nbreak", "\x00\x1f", "😀"]
+    scores = [1.0, 0.0, 0.1 + 0.2, 0.87654321, 1 / 3, 1e-7, 1, np.float64(0.123456),
+              float("nan"), float("inf")]
+    for i, text in enumerate(odd):
+        for score in scores:
+            for of in (None, text[::-1]):
+                record = DedupRecord(text, f"g{i}{text}", "near-duplicate", of, score)
+                assert _dedup_line(record) == _JSON_LINE.encode(record.to_dict())

@@ -7,6 +7,7 @@ progress and the closing summary go to stderr.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -22,7 +23,7 @@ from ._memory import reuse_freed_memory
 from ._progress import Progress
 from .errors import InputProblem, StorylineError
 from .ingest import IngestReport
-from .model import Article
+from .model import Article, DedupRecord
 
 __all__ = ["main", "cli"]
 
@@ -107,16 +108,32 @@ def _common(func: F) -> F:
 _JSON_LINE = json.JSONEncoder(ensure_ascii=False)  # json.dumps makes one per call
 
 
-def _emit_jsonl(rows: Iterable[dict[str, Any]]) -> None:
+def _emit_jsonl(rows: Iterable[Any], encode: Callable[[Any], str] = _JSON_LINE.encode) -> None:
     out = sys.stdout
     lines: list[str] = []
     for row in rows:
-        lines.append(_JSON_LINE.encode(row))
+        lines.append(encode(row))
         if len(lines) >= 1024:  # a write per line cost as much as encoding it
             out.write("\n".join(lines) + "\n")
             lines.clear()
     if lines:
         out.write("\n".join(lines) + "\n")
+
+
+def _dedup_line(record: DedupRecord) -> str:
+    """``_JSON_LINE.encode(record.to_dict())``, the same text, formatted directly: the
+    encoder and the dict took a third of a second at 50,000 records. Anything but a
+    finite float score goes through the encoder."""
+    score = round(record.score, 4)
+    if type(score) is not float or not math.isfinite(score):
+        return _JSON_LINE.encode(record.to_dict())
+    of = "null" if record.of is None else _string(record.of)
+    return (f'{{"id": {_string(record.id)}, "group": {_string(record.group)}, '
+            f'"relation": {_string(record.relation)}, "of": {of}, '
+            f'"score": {float.__repr__(score)}}}')
+
+
+_string = json.encoder.encode_basestring  # a JSON string, as ensure_ascii=False writes it
 
 
 def _load_config(path: Path) -> dict[str, Any]:
@@ -241,8 +258,10 @@ def dedup(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str,
     rows = (r.to_dict(explain=passages) for r in records)  # one at a time for JSON Lines
     if fmt == "json":
         click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2))
-    else:
+    elif passages:
         _emit_jsonl(rows)
+    else:
+        _emit_jsonl(records, _dedup_line)
     groups = len({r.group for r in records})
     run.summary(len(data), f"{groups} report group{'s' if groups != 1 else ''}")
     _done()  # the input's store is closed, the index saved and closed, the output written
