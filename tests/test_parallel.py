@@ -112,22 +112,26 @@ def test_a_started_pool_stays_usable_while_threads_run():
         pool.close()
 
 
-def test_reading_for_dedup_leaves_no_thread_running(tmp_path):
-    """The main process loads its indexing kernels in a thread while workers read two
-    large files; the thread is done before dedup forks its checking workers."""
+def test_reading_for_dedup_leaves_no_thread_running(tmp_path, monkeypatch):
+    """The main process loads its indexing kernels in a thread while workers read large
+    files; the thread is done before dedup forks its checking workers, and does not
+    keep a large file after a small one from the workers."""
+    import importlib
     import json
 
-    from storyline.dedup.stream import dedup_input, read_for_dedup
-
+    stream = importlib.import_module("storyline.dedup.stream")
+    parallel = []
+    monkeypatch.setattr(stream, "bounded_map",
+                        lambda *a, **k: parallel.append(1) or bounded_map(*a, **k))
     body = " ".join(f"Sentence {i} of the report on the harbour works." for i in range(60))
-    for name in ("a", "b"):
+    for name, n in (("a", 10), ("b", 1500), ("c", 1500)):  # ~5 MB: read in blocks
         with (tmp_path / f"{name}.jsonl").open("w") as fh:
-            for i in range(1500):  # ~5 MB: read in blocks by worker processes
+            for i in range(n):
                 fh.write(json.dumps({"id": f"{name}{i}", "text": f"{name} {i}. {body}"}) + "\n")
-    data = read_for_dedup([tmp_path / "a.jsonl", tmp_path / "b.jsonl"], workers=2)
+    data = stream.read_for_dedup([tmp_path / f"{n}.jsonl" for n in "abc"], workers=2)
     try:
-        assert threading.active_count() == 1 and len(data) == 3000
-        records = dedup_input(data, passages=False, workers=2)
-        assert len(records) == 3000
+        assert threading.active_count() == 1 and len(data) == 3010
+        assert len(parallel) == 2  # both large files, by the workers
+        assert len(stream.dedup_input(data, passages=False, workers=2)) == 3010
     finally:
         data.close()

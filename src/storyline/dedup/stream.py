@@ -285,7 +285,8 @@ def _read_blocks(file: Path, reader: _Reader, cfg: DedupConfig,
     jobs = ((path, stamp, start, end, stem, first, cfg.shingle, cfg.sample_rate)
             for start, end, first in iter_jsonl_blocks(file, _BLOCK))
     results: Iterator[_Chunk | None]
-    if pool is not None and file.stat().st_size > 2 * _BLOCK and pool.usable(None):
+    parallel = pool is not None and file.stat().st_size > 2 * _BLOCK and pool.usable(None)
+    if pool is not None and parallel:
         _warm_up()  # before forking: the workers inherit the loaded kernels
         results = bounded_map(pool.get(), _prepare_block, jobs, 2 * pool.workers)
     else:
@@ -297,7 +298,7 @@ def _read_blocks(file: Path, reader: _Reader, cfg: DedupConfig,
                 close()
             return False
         reader.add(chunk)
-        if pool is not None and reader.warm_up is None:
+        if parallel and reader.warm_up is None:
             # the workers exist (a result came back): this process, which mostly waits
             # while they read, loads the kernels it will index with meanwhile
             reader.warm_up = threading.Thread(target=_warm_up_index, daemon=True)
