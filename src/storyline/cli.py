@@ -255,11 +255,11 @@ def dedup(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str,
         index.save(index_dir)
         index.close()
     data.close()
-    rows = (r.to_dict(explain=passages) for r in records)  # one at a time for JSON Lines
     if fmt == "json":
-        click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2))
+        click.echo(json.dumps([r.to_dict(explain=passages) for r in records],
+                              ensure_ascii=False, indent=2))
     elif passages:
-        _emit_jsonl(rows)
+        _emit_jsonl(r.to_dict(explain=True) for r in records)  # one at a time
     else:
         _emit_jsonl(records, _dedup_line)
     groups = len({r.group for r in records})
