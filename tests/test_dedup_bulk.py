@@ -79,14 +79,19 @@ def _state(index: DedupIndex):
     return matches, list(index.records())
 
 
-@pytest.mark.parametrize("kind", ["threads", "processes"])
-def test_checks_in_workers_equal_checks_in_order(copies, kind):
+@pytest.mark.parametrize(("kind", "cap"), [("threads", 1000), ("processes", 1000),
+                                          ("threads", 3)])
+def test_checks_in_workers_equal_checks_in_order(copies, kind, cap):
+    """add_batches (candidates looked up ahead, checks in workers) against add_many (a
+    batch at a time, in order); a small max_postings makes postings reach their cap
+    both in the index and within a batch."""
     ordered = stream_order(copies)
     head, tail = ordered[:300], ordered[300:]
-    serial = DedupIndex(workers=1)
+    config = DedupConfig(max_postings=cap)
+    serial = DedupIndex(config, workers=1)
     serial.add_many(head)  # groups formed before the batch must be respected
     serial.add_many(tail)
-    bulk = DedupIndex(workers=1)
+    bulk = DedupIndex(config, workers=1)
     bulk.add_many(head)
     batches = [(_prepared(tail[i:i + 200]), [a.text for a in tail[i:i + 200]])
                for i in range(0, len(tail), 200)]

@@ -346,6 +346,55 @@ def test_candidates_counted_in_one_pass_are_those_of_sorting_the_pairs():
     assert sum(len(v) for v in got.values()) == 0  # max_candidates 0: none
 
 
+def test_a_batch_s_postings_packed_and_sorted_are_those_of_sort_pairs():
+    from storyline.dedup._postings import batch_postings, sort_pairs, split_postings
+
+    rng = np.random.default_rng(11)
+    counts = rng.integers(0, 40, 300)
+    offsets = np.zeros(301, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    fps = rng.integers(0, 2**32, int(offsets[-1]), dtype=np.uint64).astype(np.uint32)
+    fps[::7] = fps[0]  # a key many docs share
+    fps[-5:] = 2**32 - 1
+    indexed = rng.random(300) > 0.2
+    first = 2**32 - 1000
+    both = batch_postings(fps, offsets, indexed, first)
+    both.sort()
+    keys, docs = split_postings(both)
+    keep = np.repeat(indexed, counts)
+    expected = sort_pairs(fps[keep], np.repeat(np.arange(first, first + 300), counts)[keep])
+    assert np.array_equal(keys, expected[0]) and np.array_equal(docs, expected[1])
+    assert keys.dtype == docs.dtype == np.uint32
+
+
+@pytest.mark.parametrize("cap", [0, 1, 3, 1000])
+def test_pairs_within_a_batch_are_those_of_looking_it_up_in_itself(cap):
+    """earlier_pairs counts each posting's partners where the index used to look the
+    batch up in a run of its own stored postings and drop the later docs."""
+    from storyline.dedup._kernels import directory, shared_counts
+    from storyline.dedup._postings import earlier_pairs, sort_pairs
+
+    rng = np.random.default_rng(cap)
+    docs = np.repeat(np.arange(500, 800, dtype=np.uint32), rng.integers(0, 30, 300))
+    keys = rng.integers(0, 400, len(docs)).astype(np.uint32)  # repeats within a doc too
+    keys, docs = sort_pairs(keys, docs)
+    known = rng.integers(0, 4, 400)[keys].astype(np.int64)  # the same for a key's postings
+    a, b, stored = earlier_pairs(keys, docs, known, cap)
+    # the old way: the postings below the cap, then a lookup of every posting in them
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(keys)), 0))
+    below = known + (np.arange(len(keys)) - start) < cap if cap else np.ones(len(keys), bool)
+    assert np.array_equal(stored, below)
+    run_keys, run_docs = keys[below], docs[below]
+    ea, eb = shared_counts(keys, docs.astype(np.int64), run_keys, run_docs,
+                           np.zeros(len(keys), dtype=np.int64), *directory(run_keys))
+    later = eb < ea
+    assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == sorted(
+        zip(ea[later].tolist(), eb[later].tolist(), strict=True))
+    assert len(a) > 100
+
+
 def test_the_alignment_kernel_sums_and_rounds_as_numpy_does():
     """The kernel's ratio sum and rounded similarities are numpy's bit for bit, or a
     score or a passage's similarity in the output would change by one ulp."""

@@ -38,8 +38,8 @@ from ._bulk import (
     relate,
     verify_job,
 )
-from ._kernels import count_candidates, directory, fingerprint_many, shared_counts
-from ._postings import Postings, sort_pairs
+from ._kernels import count_candidates, fingerprint_many, shared_counts
+from ._postings import Postings, batch_postings, earlier_pairs, split_postings
 
 __all__ = ["DedupConfig", "DedupIndex", "Match", "Prepared", "TextStore", "prepare"]
 
@@ -47,6 +47,7 @@ TextStore = MutableMapping[int, str]
 _FORMAT = 3  # 2: fingerprints from the compiled scan; 3: Unicode case folding
 _SENTENCE_CACHE = 1024  # each entry holds a text's token arrays (~20 bytes per token)
 _BATCH = 512  # articles whose candidates are looked up together
+_PLAN = 1 << 16  # articles whose candidates add_batches looks up together, ahead
 _Run = tuple[np.ndarray, np.ndarray]  # postings (keys, docs) sorted by key, then doc
 _COMPARE_JOB = 256  # members compared with their canonical article per job
 
@@ -151,6 +152,31 @@ class _Round:
     checks: list[tuple[int, list[int]]] = field(default_factory=list)
     jobs: list[VerifyJob] = field(default_factory=list)
     futures: list[Future[list[Edge]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The candidates of a run of articles looked up ahead (see DedupIndex._plans):
+    pairs (doc, candidate) in doc order, and which docs are indexed (not exact copies)."""
+
+    first_doc: int
+    indexed: np.ndarray
+    docs: np.ndarray
+    candidates: np.ndarray
+
+    def checks(self, first_doc: int, size: int) -> tuple[np.ndarray, list[tuple[int, list[int]]]]:
+        """The part of docs ``first_doc`` to ``first_doc + size - 1``: their indexed mask,
+        and each doc with candidates, with them."""
+        lo, hi = np.searchsorted(self.docs, [first_doc, first_doc + size])
+        out: list[tuple[int, list[int]]] = []
+        for doc, cand in zip(self.docs[lo:hi].tolist(), self.candidates[lo:hi].tolist(),
+                             strict=True):
+            if out and out[-1][0] == doc:
+                out[-1][1].append(cand)
+            else:
+                out.append((doc, [cand]))
+        start = first_doc - self.first_doc
+        return self.indexed[start:start + size], out
 
 
 def prepare(ids: list[str], published: np.ndarray, texts: list[str],
@@ -272,7 +298,11 @@ class DedupIndex:
 
     def _index_batch(self, batch: Prepared, texts: Sequence[str] | None, first_doc: int,
                      added_keys: list[bytes]) -> tuple[list[list[Match]], _Run]:
-        found, run, candidates = self._register(batch, texts, first_doc, added_keys)
+        found, indexed = self._register(batch, texts, first_doc, added_keys)
+        docs, cands, run = self._candidates(batch, indexed, first_doc)
+        candidates: dict[int, list[int]] = {}
+        for x, y in zip(docs.tolist(), cands.tolist(), strict=True):
+            candidates.setdefault(x, []).append(y)
         self._batch_sentences = self._analyse(candidates)
         try:
             for doc in sorted(candidates):
@@ -283,12 +313,11 @@ class DedupIndex:
         return found, run
 
     def _register(self, batch: Prepared, texts: Sequence[str] | None, first_doc: int,
-                  added_keys: list[bytes]
-                  ) -> tuple[list[list[Match]], _Run, dict[int, list[int]]]:
-        """Number the batch's articles, join exact copies, and find the candidates of the
-        rest; returns the exact matches, the postings to index (a sorted run) and the
-        candidates. The per-article state goes in a batch at a time: a loop over the
-        articles is kept only for the exact copies, which may be of each other."""
+                  added_keys: list[bytes]) -> tuple[list[list[Match]], np.ndarray]:
+        """Number the batch's articles and join exact copies; returns the exact matches
+        and which articles are indexed (the rest are exact copies). The per-article
+        state goes in a batch at a time: a loop over the articles is kept only for the
+        exact copies, which may be of each other."""
         size = len(batch)
         ids = batch.ids
         found: list[list[Match]] = [[] for _ in range(size)]
@@ -321,8 +350,57 @@ class DedupIndex:
         nfp = np.diff(batch.offsets).astype(np.uint32)
         nfp[~indexed] = 0
         self._nfp.frombytes(nfp.tobytes())
-        candidates, run = self._candidates(batch, indexed, first_doc)
-        return found, run, candidates
+        return found, indexed
+
+    def _fresh(self, batch: Prepared) -> np.ndarray:
+        """Which articles of ``batch``, the next to index, :meth:`_register` will index:
+        all but exact copies of an indexed article or of an earlier one of the batch."""
+        size = len(batch)
+        keys = np.ascontiguousarray(batch.keys).tobytes()
+        width = len(keys) // max(1, size)
+        ntok = batch.ntokens.tolist()
+        indexed = np.ones(size, dtype=bool)
+        exact, seen = self._exact, set()
+        for n in range(size):
+            if ntok[n]:
+                key = keys[n * width:(n + 1) * width]
+                if key in exact or key in seen:
+                    indexed[n] = False
+                else:
+                    seen.add(key)
+        return indexed
+
+    def _plans(self, batches: Iterable[tuple[Prepared, Sequence[str] | None]]
+               ) -> Iterator[tuple[list[tuple[Prepared, Sequence[str] | None]], _Plan]]:
+        """``batches``, each with the plan holding its candidates: looked up for up to
+        _PLAN articles at once, whose postings then go into the index as one run.
+
+        Candidates depend only on fingerprints and exact copies, not on the checks,
+        so they can be found ahead: one sort of many articles' postings finds the
+        pairs among them, where batch after batch looked each up in every run of the
+        index (random reads, most of the time indexing took). The first batch goes
+        alone, so that the workers get their first checks at once.
+        """
+        source = iter(batches)
+        target = 1
+        while True:
+            ahead: list[tuple[Prepared, Sequence[str] | None]] = []
+            size = 0
+            while size < target and (item := next(source, None)) is not None:
+                ahead.append(item)
+                size += len(item[0])
+            if not ahead:
+                return
+            chunk = ahead[0][0] if len(ahead) == 1 else Prepared.concat([b for b, _ in ahead])
+            first_doc = len(self.ids)
+            indexed = self._fresh(chunk)
+            nfp = np.diff(chunk.offsets).astype(np.uint32)
+            nfp[~indexed] = 0
+            nfp = np.concatenate([np.frombuffer(self._nfp, dtype=np.uint32), nfp])
+            docs, cands, run = self._candidates(chunk, indexed, first_doc, nfp)
+            self._postings.add_sorted(*run)
+            yield ahead, _Plan(first_doc, indexed, docs, cands)
+            target = _PLAN
 
     def _check_new(self, ids: Sequence[str]) -> None:
         seen: set[str] = set()
@@ -349,25 +427,26 @@ class DedupIndex:
         pending: _Round | None = None
         round_ = _Round(0)
         try:
-            for batch, texts in batches:
-                self._check_new(batch.ids)
-                ids.extend(batch.ids)
-                own_texts = own_texts or texts is not None
-                round_ = _Round(len(batch))
-                for start in range(0, len(batch), _BATCH):
-                    end = min(len(batch), start + _BATCH)
+            for ahead, plan in self._plans(batches):
+                for batch, texts in ahead:
+                    round_ = _Round(0)
+                    self._check_new(batch.ids)
+                    ids.extend(batch.ids)
+                    own_texts = own_texts or texts is not None
+                    round_.size += len(batch)
                     first = len(self.ids)
-                    found, run, candidates = self._register(
-                        batch[start:end], texts[start:end] if texts is not None else None,
-                        first, added_keys)
-                    self._postings.add_sorted(*run)
+                    found, indexed = self._register(batch, texts, first, added_keys)
+                    planned, checks = plan.checks(first, len(batch))
+                    if not np.array_equal(indexed, planned):
+                        raise RuntimeError("dedup: the exact copies found differ from those "
+                                           "planned for")  # a bug, not an input problem
+                    round_.checks.extend(checks)
                     round_.exact.extend((first + n, m[0]) for n, m in enumerate(found) if m)
-                    round_.checks.extend((d, c) for d, c in sorted(candidates.items()) if c)
-                if pending is not None:
-                    self._finish(pending, progress)
-                round_.jobs = self._jobs(round_.checks, workers, held)
-                round_.futures = [executor.submit(verify_job, job) for job in round_.jobs]
-                pending = round_
+                    if pending is not None:
+                        self._finish(pending, progress)
+                    round_.jobs = self._jobs(round_.checks, workers, held)
+                    round_.futures = [executor.submit(verify_job, job) for job in round_.jobs]
+                    pending = round_
             if pending is not None:
                 self._finish(pending, progress)
         except BaseException:
@@ -475,61 +554,45 @@ class DedupIndex:
         done = [s for part in self._pool.map(work, chunks) for s in part]
         return dict(zip(wanted, done, strict=True))
 
-    def _candidates(self, batch: Prepared, indexed: np.ndarray, first_doc: int
-                    ) -> tuple[dict[int, list[int]], _Run]:
+    def _candidates(self, batch: Prepared, indexed: np.ndarray, first_doc: int,
+                    nfp: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, _Run]:
         """For each ``indexed`` doc of the batch (the first is ``first_doc``), earlier docs
-        sharing enough fingerprints, most shared first; and the postings to index, as a
-        run sorted by key, then doc: the fingerprints that have not reached
-        ``max_postings`` articles yet (counting the docs of the batch before it)."""
-        counts = np.diff(batch.offsets)
-        numbers = np.arange(first_doc, first_doc + len(batch), dtype=np.int64)
-        if indexed.all():
-            fps, docs = batch.fps, np.repeat(numbers, counts)
-        else:
-            fps = batch.fps[np.repeat(indexed, counts)]
-            docs = np.repeat(numbers[indexed], counts[indexed])
-        keys, sorted_docs = sort_pairs(fps, docs)
-        docs = sorted_docs.astype(np.int64)
+        sharing enough fingerprints, most shared first, as pairs (doc, candidate) in doc
+        order; and the postings to index, as a run sorted by key, then doc: the
+        fingerprints that have not reached ``max_postings`` articles yet (counting the
+        docs of the batch before it). ``nfp``: the fingerprint counts of every doc up to
+        the batch's last (by default the index's, which must then hold the batch)."""
+        if first_doc + len(batch) > 1 << 32:
+            raise ValueError("document numbers must be below 2**32")
+        both = batch_postings(batch.fps, batch.offsets, indexed, first_doc)
+        both.sort()
+        keys, docs = split_postings(both)
+        del both
         known = np.zeros(len(keys), dtype=np.int64)  # postings of each key in the index
         pa, pb = [], []
-        for run_keys, run_docs, starts, shift in self._postings.runs():  # indexed before
-            a, b = shared_counts(keys, docs, run_keys, run_docs, known, starts, shift)
+        runs = self._postings.runs()  # indexed before
+        wide = docs.astype(np.int64) if runs else np.zeros(0, dtype=np.int64)
+        for run_keys, run_docs, starts, shift in runs:
+            a, b = shared_counts(keys, wide, run_keys, run_docs, known, starts, shift)
             pa.append(a)
             pb.append(b)
-        stored = self._below_cap(keys, known)
-        # within the batch: earlier docs only, and only the postings they get to keep
-        run = (keys, sorted_docs) if stored.all() else (keys[stored], sorted_docs[stored])
-        a, b = shared_counts(keys, docs, run[0], run[1], np.zeros_like(known),
-                             *directory(run[0]))
-        keep = b < a
-        pa.append(a[keep])
-        pb.append(b[keep])
-        a, b = np.concatenate(pa), np.concatenate(pb)
-        if not len(a):
-            return {}, run
-        if len(self._counter) < len(self.ids):
-            self._counter = np.zeros(2 * len(self.ids), dtype=np.int32)
         cfg = self.config
-        a, b = count_candidates(a, b, first_doc, len(self.ids) - first_doc,
-                                np.frombuffer(self._nfp, dtype=np.uint32), cfg.min_shared,
-                                cfg.min_shared_fraction, cfg.max_candidates, self._counter)
-        out: dict[int, list[int]] = {}
-        for x, y in zip(a.tolist(), b.tolist(), strict=True):
-            out.setdefault(x, []).append(y)
-        return out, run
-
-    def _below_cap(self, keys: np.ndarray, known: np.ndarray) -> np.ndarray:
-        """Which of the batch's postings (``keys`` sorted, in doc order among equal keys;
-        ``known`` of each key already in the index) go into the index: each key's first
-        ``max_postings`` articles."""
-        cap = self.config.max_postings
-        if cap <= 0 or not len(keys):
-            return np.ones(len(keys), dtype=bool)
-        # rank of each posting among the batch's postings of its key
-        first = np.ones(len(keys), dtype=bool)
-        first[1:] = keys[1:] != keys[:-1]
-        start = np.maximum.accumulate(np.where(first, np.arange(len(keys)), 0))
-        return known + (np.arange(len(keys)) - start) < cap
+        # within the batch: earlier docs only, and only the postings they get to keep
+        a, b, stored = earlier_pairs(keys, docs, known, cfg.max_postings)
+        pa.append(a)
+        pb.append(b)
+        run = (keys, docs) if stored.all() else (keys[stored], docs[stored])
+        a, b = (pa[0], pb[0]) if len(pa) == 1 else (np.concatenate(pa), np.concatenate(pb))
+        if not len(a):
+            return a, b, run
+        end = first_doc + len(batch)
+        if len(self._counter) < end:
+            self._counter = np.zeros(2 * end, dtype=np.int32)
+        a, b = count_candidates(a, b, first_doc, len(batch),
+                                np.frombuffer(self._nfp, dtype=np.uint32) if nfp is None else nfp,
+                                cfg.min_shared, cfg.min_shared_fraction, cfg.max_candidates,
+                                self._counter)
+        return a, b, run
 
     def _verify(self, article_id: str, doc: int, cands: list[int]) -> list[Match]:
         return [Match(article_id, self.ids[cand], relation, score, rows)
