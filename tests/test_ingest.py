@@ -702,3 +702,30 @@ def test_jsonl_blocks_are_ranges_of_whole_lines_with_their_numbers(tmp_path, bom
     path.write_bytes(path.read_bytes() + b"\n")  # rewritten since the blocks were found
     with pytest.raises(OSError, match="changed"):
         read_block(path, 0, 5, stamp)
+
+
+def test_jsonl_fields_are_those_of_the_articles_read() -> None:
+    """Dedup's lean reader gives the id, text, date and line of the articles the full
+    reader builds, and the same problems in the same order."""
+    from storyline.ingest._formats import read_jsonl_fields, read_jsonl_lines
+
+    lines = [
+        json.dumps({"id": "a", "text": "One.", "published": "2024-03-01T10:00:00+01:00"}),
+        "{broken",
+        json.dumps(["a", "list"]),
+        json.dumps({"title": "no text"}),
+        json.dumps({"text": "  "}),
+        json.dumps({"maintext": "From news-please.", "date_publish": "2024-03-01 09:00:00",
+                    "url": "https://example.org/a"}),
+        json.dumps({"text": "Undated, no id.", "published": "soon"}),
+        "",
+        json.dumps({"id": 7, "content": "A number for an id.", "date": 1700000000}),
+        json.dumps({"id": "", "text": 5}),
+    ]
+    full = list(read_jsonl_lines(lines, "f.jsonl", "f", 3))
+    lean = list(read_jsonl_fields(lines, "f.jsonl", "f", 3))
+    expected = [item if isinstance(item, InputProblem)
+                else (item.id, item.original_text, item.published, item.line) for item in full]
+    assert lean == expected
+    assert sum(isinstance(i, tuple) for i in lean) == 4
+    assert [i.line for i in lean if isinstance(i, InputProblem)] == [4, 5, 6, 7, 9, 12]

@@ -48,7 +48,7 @@ from ..ingest import (
     streamable_jsonl,
     unique_id,
 )
-from ..ingest._formats import Item, read_jsonl_lines
+from ..ingest._formats import Fields, Item, read_jsonl_fields
 from ..model import Article, DedupRecord
 from ..normalize import clean_text
 from ..normalize._markup import clean_texts_codes
@@ -85,25 +85,32 @@ class _Chunk:
     problems: list[tuple[int, InputProblem]]  # (articles before it, problem)
 
 
-def _prepare_items(items: Iterable[Item], shingle: int, rate: int) -> _Chunk:
-    """Clean and fingerprint articles (as normalize_article and the index would)."""
+def _prepare_items(items: Iterable[Item | Fields], shingle: int, rate: int,
+                   path: str | None = None) -> _Chunk:
+    """Clean and fingerprint articles (as normalize_article and the index would), given
+    as articles or as the fields of JSON Lines records of file ``path``."""
     ids: list[str] = []
     published: list[float] = []
     when: list[int] = []
     lines: list[int | None] = []
     texts: list[str] = []
     problems: list[tuple[int, InputProblem]] = []
-    path = None
     for item in items:
         if isinstance(item, InputProblem):
             problems.append((len(ids), item))
             continue
-        ids.append(item.id)
-        published.append(item.published.timestamp() if item.published else math.nan)
-        when.append(_micros(item.published))
-        lines.append(item.line)
-        path = item.path
-        texts.append(item.original_text or item.text)
+        line: int | None
+        if isinstance(item, tuple):
+            ident, text, date, line = item
+        else:
+            ident, text, date, line = (item.id, item.original_text or item.text,
+                                       item.published, item.line)
+            path = item.path
+        ids.append(ident)
+        published.append(date.timestamp() if date else math.nan)
+        when.append(_micros(date))
+        lines.append(line)
+        texts.append(text)
     codes, bounds = clean_texts_codes(texts)
     keys, ntok, fps, offsets, blob, ends = fingerprint_joined(codes, bounds, shingle, rate)
     prepared = Prepared(ids, np.array(published, dtype=np.float64), keys, ntok, fps, offsets)
@@ -123,7 +130,8 @@ def _prepare_block(job: _BlockJob) -> _Chunk | None:
         text = read_block(path, start, end, stamp).decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return _prepare_items(read_jsonl_lines(text.split("\n"), path, stem, first), shingle, rate)
+    return _prepare_items(read_jsonl_fields(text.split("\n"), path, stem, first), shingle,
+                          rate, path)
 
 
 @dataclass

@@ -5,17 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from ..errors import InputProblem
 from ..model import Article
-from ._records import RecordError, article_from_record, parse_date
+from ._records import RecordError, article_from_record, parse_date, record_fields
 
-__all__ = ["READERS", "Item", "read_html", "read_json", "read_jsonl", "read_jsonl_lines",
-           "read_text"]
+__all__ = ["READERS", "Fields", "Item", "read_html", "read_json", "read_jsonl",
+           "read_jsonl_fields", "read_jsonl_lines", "read_text"]
 
 Item = Article | InputProblem
+T = TypeVar("T")
 
 
 def _warn(path: str, line: int | None, reasons: list[str]) -> Iterator[InputProblem]:
@@ -78,8 +81,10 @@ def read_jsonl(text: str, path: str, stem: str) -> Iterator[Item]:
     return read_jsonl_lines(text.split("\n"), path, stem, 1)
 
 
-def read_jsonl_lines(lines: list[str], path: str, stem: str, first: int) -> Iterator[Item]:
-    """The JSON Lines reader over ``lines``, the first being line number ``first``."""
+def _jsonl(lines: list[str], path: str, first: int,
+           make: Callable[[Any, int], Iterator[T]]) -> Iterator[T | InputProblem]:
+    """Each line of ``lines`` (the first is line number ``first``) decoded and made into
+    items by ``make(record, line)``; a broken line is reported and skipped."""
     for number, raw in enumerate(lines, start=first):
         raw = raw.rstrip("\r")
         if not raw.strip():
@@ -89,7 +94,33 @@ def read_jsonl_lines(lines: list[str], path: str, stem: str, first: int) -> Iter
         except json.JSONDecodeError as exc:
             yield InputProblem(path, f"broken JSON: {exc.msg} (column {exc.colno})", number)
             continue
-        yield from _record(record, path, number, f"{stem}-{number}")
+        yield from make(record, number)
+
+
+def read_jsonl_lines(lines: list[str], path: str, stem: str, first: int) -> Iterator[Item]:
+    """The JSON Lines reader over ``lines``, the first being line number ``first``."""
+    return _jsonl(lines, path, first,
+                  lambda record, number: _record(record, path, number, f"{stem}-{number}"))
+
+
+Fields = tuple[str, str, datetime | None, int]
+"""An article's id, text, date and line: what dedup reads of a JSON Lines record."""
+
+
+def read_jsonl_fields(lines: list[str], path: str, stem: str, first: int
+                      ) -> Iterator[Fields | InputProblem]:
+    """:func:`read_jsonl_lines` reduced to :data:`Fields`, with the same problems."""
+    def make(record: Any, number: int) -> Iterator[Fields | InputProblem]:
+        try:
+            ident, text, published, _, warnings = record_fields(
+                record, fallback_id=f"{stem}-{number}")
+        except RecordError as exc:
+            yield InputProblem(path, str(exc), number)
+            return
+        yield from _warn(path, number, warnings)
+        yield ident, text, published, number
+
+    return _jsonl(lines, path, first, make)
 
 
 def read_json(text: str, path: str, stem: str) -> Iterator[Item]:
