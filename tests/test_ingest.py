@@ -721,11 +721,26 @@ def test_jsonl_fields_are_those_of_the_articles_read() -> None:
         "",
         json.dumps({"id": 7, "content": "A number for an id.", "date": 1700000000}),
         json.dumps({"id": "", "text": 5}),
+        # where orjson refuses or would read otherwise, json decides
+        '{"id": 123456789012345678901234567890, "text": "An id beyond 64 bits."}',
+        '{"id": "n", "text": "A date that is not a number.", "published": NaN}',
+        '{"id": "f", "text": 5.5}',
+        '{"id": "s", "text": "A lone surrogate \\ud800 in it."}',
+        '{"id": "t", "text": "A raw\ttab."}',
+        "\u00a0\u2028",
+        "\ufeff" + json.dumps({"id": "bom", "text": "After a byte order mark."}),
+        json.dumps({"id": "ok", "text": "Caf\u00e9 \u201cquoted\u201d.", "published": 1.5e9},
+                   ensure_ascii=False) + "\r",
     ]
     full = list(read_jsonl_lines(lines, "f.jsonl", "f", 3))
-    lean = list(read_jsonl_fields(lines, "f.jsonl", "f", 3))
+    lean = list(read_jsonl_fields([line.encode("utf-8", "surrogatepass") for line in lines],
+                                  "f.jsonl", "f", 3))
     expected = [item if isinstance(item, InputProblem)
                 else (item.id, item.original_text, item.published, item.line) for item in full]
     assert lean == expected
-    assert sum(isinstance(i, tuple) for i in lean) == 4
-    assert [i.line for i in lean if isinstance(i, InputProblem)] == [4, 5, 6, 7, 9, 12]
+    assert ("123456789012345678901234567890", "An id beyond 64 bits.", None, 13) in lean
+    assert [i[3] for i in lean if isinstance(i, tuple)] == [3, 8, 9, 11, 13, 14, 16, 20]
+    assert [i.line for i in lean if isinstance(i, InputProblem)] == [4, 5, 6, 7, 9, 12, 14, 15,
+                                                                     17, 19]
+    with pytest.raises(UnicodeDecodeError):  # the caller then reads the file whole
+        list(read_jsonl_fields([b'{"text": "ok"}', b'{"text": "caf\xe9"}'], "f", "f", 1))

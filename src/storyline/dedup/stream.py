@@ -126,12 +126,12 @@ def _prepare_block(job: _BlockJob) -> _Chunk | None:
     (the file is then read whole, as ingest would, which may decide on cp1252 for all
     of it)."""
     path, stamp, start, end, stem, first, shingle, rate = job
+    lines = read_block(path, start, end, stamp).split(b"\n")
     try:
-        text = read_block(path, start, end, stamp).decode("utf-8")
+        return _prepare_items(read_jsonl_fields(lines, path, stem, first), shingle, rate,
+                              path)
     except UnicodeDecodeError:
         return None
-    return _prepare_items(read_jsonl_fields(text.split("\n"), path, stem, first), shingle,
-                          rate, path)
 
 
 @dataclass

@@ -47,7 +47,10 @@ def parse_date(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, int | float):
-        dt = datetime.fromtimestamp(float(value), tz=UTC)
+        try:
+            dt = datetime.fromtimestamp(float(value), tz=UTC)
+        except (ValueError, OverflowError, OSError):  # NaN, infinite, out of range
+            return None
     else:
         s = str(value).strip()
         dt_or_none: datetime | None = None
