@@ -248,7 +248,10 @@ def test_fingerprints_of_code_points_are_those_of_the_texts(sample_articles):
 
     texts = [a.text for a in sample_articles] + [
         "", "caf\u00e9 \u201cquoted\u201d \u0800\u07ff", "lone \ud800 surrogate", "\U0001f600 x",
-        "ends mid-word", "ends in a space ", "x", "  ", "Dots...and \U00010400\U00010428 words."]
+        "ends mid-word", "ends in a space ", "x", "  ", "Dots...and \U00010400\U00010428 words.",
+        # every other character at each place of an eight-character run (UTF-8 copies
+        # ASCII eight at a time)
+        "".join("word " * k + ch for k in range(17) for ch in "\u00e9\u20ac\U0001f600\x7f")]
     codes = [codes_of(t) for t in texts]
     bounds = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(c) for c in codes], out=bounds[1:])
