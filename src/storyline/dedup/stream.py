@@ -34,6 +34,7 @@ from typing import BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 
+from .._jit import quick_start
 from .._parallel import default_workers
 from ..errors import InputProblem
 from ..ingest import (
@@ -315,7 +316,8 @@ def _read_blocks(file: Path, reader: _Reader, cfg: DedupConfig,
 
 
 def _warm_up() -> None:
-    clean_text("Warm up. A text.")
+    with quick_start():
+        clean_text("Warm up. A text.")
     fingerprint_joined(*clean_texts_codes(["Warm up. A text."]), 5, 8)
     fingerprint_many(["Warm up. A text."], 5, 8)
 

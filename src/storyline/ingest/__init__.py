@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .._jit import quick_start
 from .._parallel import bounded_map
 from ..errors import InputError, InputProblem
 from ..model import Article
@@ -133,7 +134,8 @@ class WorkerPool:
             if then is not None:
                 # run it once here, so that forked workers inherit what it loads on first
                 # use (compiled kernels take half a second to load per process)
-                then(Article(id="warm-up", text="Warm up. A text."))
+                with quick_start():
+                    then(Article(id="warm-up", text="Warm up. A text."))
             self._executor = ProcessPoolExecutor(self.workers,
                                                  mp_context=multiprocessing.get_context("fork"))
             # with fork, the processes start at the first submit: start them now, while
