@@ -24,9 +24,8 @@ from numpy.typing import NDArray
 from ..normalize import sentences as _rules
 from ..normalize._fast import is_space as _space
 
-__all__ = ["Scan", "align_arrays", "content_key", "count_candidates", "directory",
-           "fingerprint_joined", "fingerprint_many", "sampled",
-           "sentence_features", "shared_counts", "shingle_hashes", "word_hash"]
+__all__ = ["Scan", "align_arrays", "content_key", "count_candidates", "fingerprint_joined",
+           "fingerprint_many", "sampled", "sentence_features", "shingle_hashes", "word_hash"]
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -832,58 +831,6 @@ def _pairwise_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
 
 
 @nb.njit(cache=True, nogil=True)
-def shared_counts(keys_a: NDArray[np.uint32], docs_a: NDArray[np.int64],
-                  keys_b: NDArray[np.uint32], docs_b: NDArray[np.int64] | NDArray[np.uint32],
-                  held: NDArray[np.int64], starts: NDArray[np.int64], shift: int) -> tuple[
-                      NDArray[np.int64], NDArray[np.int64]]:
-    """All (doc_a, doc_b) pairs sharing a key, one entry per shared key; both sorted by key.
-
-    Each key of A (a batch) is found in B (a run of the index) through B's directory
-    (see :func:`directory`): a search in one bucket of a few postings, so the cost
-    follows the batch, not the size of the index. ``held[i]`` grows by the number of
-    B's postings of key ``keys_a[i]``.
-
-    In passes, each a plain loop of independent reads (the buckets, then the postings,
-    then the pairs): on a run of hundreds of megabytes every lookup misses the cache,
-    and plain loops let the processor wait for many misses at once (about 20% faster
-    than one loop that searches as it goes).
-    """
-    na = len(keys_a)
-    nb_ = len(keys_b)
-    lo = np.empty(na, np.int64)
-    hi = np.empty(na, np.int64)
-    for i in range(na):
-        bucket = keys_a[i] >> shift
-        lo[i] = starts[bucket]
-        hi[i] = starts[bucket + 1]
-    count = np.empty(na, np.int64)
-    total = 0
-    for i in range(na):
-        k = keys_a[i]
-        x = lo[i]
-        if hi[i] - x > 32:  # a bucket swollen by a key many articles share
-            x += np.searchsorted(keys_b[x:hi[i]], k)
-        while x < hi[i] and keys_b[x] < k:
-            x += 1
-        lo[i] = x
-        c = 0
-        while x + c < nb_ and keys_b[x + c] == k:
-            c += 1
-        count[i] = c
-        held[i] += c
-        total += c
-    out_a = np.empty(total, np.int64)
-    out_b = np.empty(total, np.int64)
-    n = 0
-    for i in range(na):
-        for c in range(count[i]):
-            out_a[n] = docs_a[i]
-            out_b[n] = docs_b[lo[i] + c]
-            n += 1
-    return out_a, out_b
-
-
-@nb.njit(cache=True, nogil=True)
 def count_candidates(a: NDArray[np.int64], b: NDArray[np.int64], first_doc: int, ndocs: int,
                      nfp: NDArray[np.uint32], min_shared: int, min_fraction: float,
                      max_candidates: int, counter: NDArray[np.int32]
@@ -943,21 +890,3 @@ def count_candidates(a: NDArray[np.int64], b: NDArray[np.int64], first_doc: int,
                 out_b[m] = key & 0xFFFFFFFF
                 m += 1
     return out_a[:m], out_b[:m]
-
-
-def directory(keys: NDArray[np.uint32]) -> tuple[NDArray[np.int64], int]:
-    """Where each bucket of sorted ``keys`` starts (bucket: the top bits of a key, as many
-    as give about 16 keys a bucket; ``starts[b]:starts[b + 1]``), and the shift that
-    takes a key to its bucket. A small run gets two buckets: a binary search over it
-    stays in cache, and counting buckets would cost more than it saves."""
-    if len(keys) < _DIRECTORY_MIN:
-        half = np.searchsorted(keys, np.uint32(1 << 31))
-        return np.array([0, half, len(keys)], dtype=np.int64), 31
-    bits = min(24, int(np.log2(len(keys) / 16)))
-    shift = 32 - bits
-    starts = np.zeros((1 << bits) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys >> np.uint32(shift), minlength=1 << bits), out=starts[1:])
-    return starts, shift
-
-
-_DIRECTORY_MIN = 1 << 16

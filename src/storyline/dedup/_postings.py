@@ -1,10 +1,10 @@
 """An append-only inverted index from fingerprints to document numbers, in numpy.
 
 Sorted runs that merge when two neighbours reach the same size (a small LSM
-tree): appends are amortised O(log n), a lookup is one ``searchsorted`` per run,
-and the whole index is two uint32 arrays per run, 8 bytes per posting, which is
-what keeps the per-article memory under 1 KB where a dict of lists costs ~70
-bytes per posting.
+tree): appends are amortised O(log n), a batch's sorted postings are looked up in a
+run by one galloping merge (:func:`sorted_lookups`), and the whole index is two uint32
+arrays per run, 8 bytes per posting, which is what keeps the per-article memory under
+1 KB where a dict of lists costs ~70 bytes per posting.
 """
 
 from __future__ import annotations
@@ -13,15 +13,12 @@ import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
-from ._kernels import directory
-
 __all__ = ["Postings", "batch_postings", "earlier_pairs", "merge_runs", "sort_pairs",
-           "split_postings"]
+           "sorted_lookups", "split_postings"]
 
 _BUFFER = 4096
 
-# keys (sorted), docs, and the directory of the keys (see _kernels.directory)
-Run = tuple[NDArray[np.uint32], NDArray[np.uint32], NDArray[np.int64], int]
+Run = tuple[NDArray[np.uint32], NDArray[np.uint32]]  # keys (sorted), then docs
 PostingsState = tuple[list[Run], list[NDArray[np.uint32]], list[NDArray[np.uint32]], int]
 
 
@@ -132,6 +129,62 @@ def earlier_pairs(keys: NDArray[np.uint32], docs: NDArray[np.uint32],
     return out_a, out_b, stored
 
 
+@nb.njit(cache=True, nogil=True)
+def sorted_lookups(keys_a: NDArray[np.uint32], docs_a: NDArray[np.integer],
+                   keys_b: NDArray[np.uint32], docs_b: NDArray[np.uint32],
+                   held: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """All (doc_a, doc_b) pairs sharing a key, one per shared key, for ``keys_a`` sorted
+    (a batch's postings) against a run ``keys_b``: in A's order, then B's. ``held[i]``
+    grows by the number of B's postings of key ``keys_a[i]``.
+
+    A merge that gallops through B: the keys are sorted on both sides, so each search
+    starts where the last ended, and its reads move forward through memory (a lookup
+    per key through a directory of the run's buckets cost four times as much on a
+    batch of millions of postings, and the directory had to be built for every run).
+    """
+    na = len(keys_a)
+    nb_ = len(keys_b)
+    lo = np.empty(na, np.int64)
+    count = np.empty(na, np.int64)
+    j = 0
+    total = 0
+    for i in range(na):
+        k = keys_a[i]
+        if i and k == keys_a[i - 1]:
+            lo[i] = lo[i - 1]
+            count[i] = count[i - 1]
+        else:
+            if j < nb_ and keys_b[j] < k:  # the first key of B not below k is after j
+                step = 1
+                while j + step < nb_ and keys_b[j + step] < k:
+                    step *= 2
+                a = j + step // 2 + 1  # keys_b[j + step // 2] < k
+                b = min(j + step, nb_)  # keys_b[b] >= k, or the end
+                while a < b:
+                    mid = (a + b) // 2
+                    if keys_b[mid] < k:
+                        a = mid + 1
+                    else:
+                        b = mid
+                j = a
+            c = 0
+            while j + c < nb_ and keys_b[j + c] == k:
+                c += 1
+            lo[i] = j
+            count[i] = c
+        held[i] += count[i]
+        total += count[i]
+    out_a = np.empty(total, np.int64)
+    out_b = np.empty(total, np.int64)
+    n = 0
+    for i in range(na):
+        for c in range(count[i]):
+            out_a[n] = docs_a[i]
+            out_b[n] = docs_b[lo[i] + c]
+            n += 1
+    return out_a, out_b
+
+
 def sort_pairs(keys: NDArray[np.uint32], docs: NDArray[np.integer]
                ) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
     """(key, doc) pairs sorted by key, then doc: what a stable argsort of the keys gives
@@ -142,10 +195,6 @@ def sort_pairs(keys: NDArray[np.uint32], docs: NDArray[np.integer]
         raise ValueError("document numbers must be below 2**32")
     both = np.sort((keys.astype(np.uint64) << np.uint64(32)) | docs.astype(np.uint64))
     return (both >> np.uint64(32)).astype(np.uint32), both.astype(np.uint32)
-
-
-def _run(keys: NDArray[np.uint32], docs: NDArray[np.uint32]) -> Run:
-    return (keys, docs, *directory(keys))
 
 
 class Postings:
@@ -160,7 +209,7 @@ class Postings:
 
     @property
     def nbytes(self) -> int:
-        return sum(k.nbytes + d.nbytes + s.nbytes for k, d, s, _ in self._runs) \
+        return sum(k.nbytes + d.nbytes for k, d in self._runs) \
             + self._buf_len * 8
 
     def add_many(self, keys_of: dict[int, NDArray[np.uint32]]) -> None:
@@ -196,10 +245,10 @@ class Postings:
         keys, docs = ((self._buf_keys[0], self._buf_docs[0]) if len(self._buf_keys) == 1
                       else (np.concatenate(self._buf_keys), np.concatenate(self._buf_docs)))
         self._buf_keys, self._buf_docs, self._buf_len = [], [], 0
-        self._runs.append(_run(keys, docs) if presorted else _run(*sort_pairs(keys, docs)))
+        self._runs.append((keys, docs) if presorted else sort_pairs(keys, docs))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
-            (k2, d2, _, _), (k1, d1, _, _) = self._runs.pop(), self._runs.pop()
-            self._runs.append(_run(*merge_runs(k1, d1, k2, d2)))
+            (k2, d2), (k1, d1) = self._runs.pop(), self._runs.pop()
+            self._runs.append(merge_runs(k1, d1, k2, d2))
 
     def snapshot(self) -> PostingsState:
         """The state to :meth:`restore` to, undoing later adds (runs are never changed
@@ -219,7 +268,7 @@ class Postings:
             return list(self._runs)
         keys = np.concatenate(self._buf_keys)
         docs = np.concatenate(self._buf_docs)
-        return [*self._runs, _run(*sort_pairs(keys, docs))]
+        return [*self._runs, sort_pairs(keys, docs)]
 
     def arrays(self) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
         """Everything as one (keys, docs) pair, for saving."""
@@ -235,5 +284,5 @@ class Postings:
         p = cls()
         if len(keys):
             order = np.argsort(keys, kind="stable")
-            p._runs.append(_run(keys[order].astype(np.uint32), docs[order].astype(np.uint32)))
+            p._runs.append((keys[order].astype(np.uint32), docs[order].astype(np.uint32)))
         return p

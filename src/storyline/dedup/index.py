@@ -38,8 +38,14 @@ from ._bulk import (
     relate,
     verify_job,
 )
-from ._kernels import count_candidates, fingerprint_many, shared_counts
-from ._postings import Postings, batch_postings, earlier_pairs, split_postings
+from ._kernels import count_candidates, fingerprint_many
+from ._postings import (
+    Postings,
+    batch_postings,
+    earlier_pairs,
+    sorted_lookups,
+    split_postings,
+)
 
 __all__ = ["DedupConfig", "DedupIndex", "Match", "Prepared", "TextStore", "prepare"]
 
@@ -570,10 +576,8 @@ class DedupIndex:
         del both
         known = np.zeros(len(keys), dtype=np.int64)  # postings of each key in the index
         pa, pb = [], []
-        runs = self._postings.runs()  # indexed before
-        wide = docs.astype(np.int64) if runs else np.zeros(0, dtype=np.int64)
-        for run_keys, run_docs, starts, shift in runs:
-            a, b = shared_counts(keys, wide, run_keys, run_docs, known, starts, shift)
+        for run_keys, run_docs in self._postings.runs():  # indexed before
+            a, b = sorted_lookups(keys, docs, run_keys, run_docs, known)
             pa.append(a)
             pb.append(b)
         cfg = self.config
