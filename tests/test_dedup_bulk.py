@@ -21,6 +21,7 @@ from storyline.dedup import (
     read_for_dedup,
     stream_order,
 )
+from storyline.dedup import index as index_module
 from storyline.dedup import stream as dedup_stream
 from storyline.dedup._bulk import VerifyJob, pack, shared_texts, verify_job
 from storyline.ingest import WorkerPool
@@ -79,12 +80,17 @@ def _state(index: DedupIndex):
     return matches, list(index.records())
 
 
-@pytest.mark.parametrize(("kind", "cap"), [("threads", 1000), ("processes", 1000),
-                                          ("threads", 3)])
-def test_checks_in_workers_equal_checks_in_order(copies, kind, cap):
+@pytest.mark.parametrize(("kind", "cap", "plan"), [("threads", 1000, None),
+                                                  ("processes", 1000, None),
+                                                  ("threads", 3, 300),
+                                                  ("processes", 1000, 500)])
+def test_checks_in_workers_equal_checks_in_order(copies, kind, cap, plan, monkeypatch):
     """add_batches (candidates looked up ahead, checks in workers) against add_many (a
     batch at a time, in order); a small max_postings makes postings reach their cap
-    both in the index and within a batch."""
+    both in the index and within a batch; small plans make several, each looked up
+    while the checks of the one before run."""
+    if plan is not None:
+        monkeypatch.setattr(index_module, "_PLAN", plan)
     ordered = stream_order(copies)
     head, tail = ordered[:300], ordered[300:]
     config = DedupConfig(max_postings=cap)
@@ -108,7 +114,9 @@ def test_checks_in_workers_equal_checks_in_order(copies, kind, cap):
     assert len(bulk.groups()) == len(serial.groups())
 
 
-def test_a_failed_check_takes_the_whole_call_back_out(copies):
+@pytest.mark.parametrize("plan", [1 << 16, 150])
+def test_a_failed_check_takes_the_whole_call_back_out(copies, plan, monkeypatch):
+    monkeypatch.setattr(index_module, "_PLAN", plan)  # 150: a plan is being looked up then
     ordered = stream_order(copies)
     head, tail = ordered[:300], ordered[300:900]
     index = DedupIndex(workers=1)

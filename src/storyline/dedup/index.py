@@ -14,8 +14,15 @@ import os
 import shutil
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from collections.abc import (
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+    MutableMapping,
+    Sequence,
+)
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
@@ -169,6 +176,8 @@ class _Plan:
     indexed: np.ndarray
     docs: np.ndarray
     candidates: np.ndarray
+    nfp: np.ndarray  # fingerprint counts of every doc up to the plan's last
+    keys: set[bytes]  # content keys the plan's docs add to the index's
 
     def checks(self, first_doc: int, size: int) -> tuple[np.ndarray, list[tuple[int, list[int]]]]:
         """The part of docs ``first_doc`` to ``first_doc + size - 1``: their indexed mask,
@@ -358,55 +367,83 @@ class DedupIndex:
         self._nfp.frombytes(nfp.tobytes())
         return found, indexed
 
-    def _fresh(self, batch: Prepared) -> np.ndarray:
-        """Which articles of ``batch``, the next to index, :meth:`_register` will index:
-        all but exact copies of an indexed article or of an earlier one of the batch."""
+    def _fresh(self, batch: Prepared, also: set[bytes]) -> tuple[np.ndarray, set[bytes]]:
+        """Which articles of ``batch``, the next to index after those whose content keys
+        are the index's or ``also``, :meth:`_register` will index: all but exact copies
+        of an earlier article. And the keys they add."""
         size = len(batch)
         keys = np.ascontiguousarray(batch.keys).tobytes()
         width = len(keys) // max(1, size)
         ntok = batch.ntokens.tolist()
         indexed = np.ones(size, dtype=bool)
-        exact, seen = self._exact, set()
+        exact: set[bytes] = set()
+        known = self._exact
         for n in range(size):
             if ntok[n]:
                 key = keys[n * width:(n + 1) * width]
-                if key in exact or key in seen:
+                if key in known or key in also or key in exact:
                     indexed[n] = False
                 else:
-                    seen.add(key)
-        return indexed
+                    exact.add(key)
+        return indexed, exact
+
+    def _plan(self, batches: list[tuple[Prepared, Sequence[str] | None]], first_doc: int,
+              before: _Plan | None) -> _Plan:
+        """The plan of ``batches``, docs ``first_doc`` on, which follow those of plan
+        ``before`` (None: the index's last doc); its postings go into the index."""
+        chunk = batches[0][0] if len(batches) == 1 else Prepared.concat([b for b, _ in batches])
+        indexed, keys = self._fresh(chunk, before.keys if before is not None else set())
+        nfp = np.diff(chunk.offsets).astype(np.uint32)
+        nfp[~indexed] = 0
+        nfp = np.concatenate([before.nfp if before is not None
+                              else np.frombuffer(self._nfp, dtype=np.uint32), nfp])
+        docs, cands, run = self._candidates(chunk, indexed, first_doc, nfp)
+        self._postings.add_sorted(*run)
+        return _Plan(first_doc, indexed, docs, cands, nfp, keys)
 
     def _plans(self, batches: Iterable[tuple[Prepared, Sequence[str] | None]]
-               ) -> Iterator[tuple[list[tuple[Prepared, Sequence[str] | None]], _Plan]]:
-        """``batches``, each with the plan holding its candidates: looked up for up to
-        _PLAN articles at once, whose postings then go into the index as one run.
+               ) -> Generator[tuple[list[tuple[Prepared, Sequence[str] | None]], _Plan], None,
+                              None]:
+        """``batches`` in runs of up to _PLAN articles, each with the plan holding their
+        candidates, whose postings then go into the index as one run.
 
         Candidates depend only on fingerprints and exact copies, not on the checks,
         so they can be found ahead: one sort of many articles' postings finds the
         pairs among them, where batch after batch looked each up in every run of the
         index (random reads, most of the time indexing took). The first batch goes
-        alone, so that the workers get their first checks at once.
+        alone, so that the workers get their first checks at once; each next run is
+        planned in a thread while the checks of the one before go on (the kernels
+        release the GIL): planned in turn, the workers waited for it at every run.
+        The thread reads only what no other code changes meanwhile: the postings, and
+        the index's exact copies, with the keys the run before adds, not yet there.
         """
         source = iter(batches)
-        target = 1
-        while True:
+
+        def take(target: int) -> list[tuple[Prepared, Sequence[str] | None]]:
             ahead: list[tuple[Prepared, Sequence[str] | None]] = []
             size = 0
             while size < target and (item := next(source, None)) is not None:
                 ahead.append(item)
                 size += len(item[0])
-            if not ahead:
-                return
-            chunk = ahead[0][0] if len(ahead) == 1 else Prepared.concat([b for b, _ in ahead])
-            first_doc = len(self.ids)
-            indexed = self._fresh(chunk)
-            nfp = np.diff(chunk.offsets).astype(np.uint32)
-            nfp[~indexed] = 0
-            nfp = np.concatenate([np.frombuffer(self._nfp, dtype=np.uint32), nfp])
-            docs, cands, run = self._candidates(chunk, indexed, first_doc, nfp)
-            self._postings.add_sorted(*run)
-            yield ahead, _Plan(first_doc, indexed, docs, cands)
-            target = _PLAN
+            return ahead
+
+        ahead = take(1)
+        if not ahead:
+            return
+        plan = self._plan(ahead, len(self.ids), None)
+        with ThreadPoolExecutor(1, thread_name_prefix="storyline-plan") as planner:
+            while True:
+                after = take(_PLAN)
+                end = plan.first_doc + len(plan.indexed)
+                future = planner.submit(self._plan, after, end, plan) if after else None
+                try:
+                    yield ahead, plan
+                finally:
+                    if future is not None and not future.done():
+                        wait([future])  # a plan half made must not be undone under it
+                if future is None:
+                    return
+                ahead, plan = after, future.result()
 
     def _check_new(self, ids: Sequence[str]) -> None:
         seen: set[str] = set()
@@ -432,8 +469,9 @@ class DedupIndex:
         own_texts = False
         pending: _Round | None = None
         round_ = _Round(0)
+        plans = self._plans(batches)
         try:
-            for ahead, plan in self._plans(batches):
+            for ahead, plan in plans:
                 for batch, texts in ahead:
                     round_ = _Round(0)
                     self._check_new(batch.ids)
@@ -458,6 +496,7 @@ class DedupIndex:
         except BaseException:
             for future in [*(pending.futures if pending else []), *round_.futures]:
                 future.cancel()  # not waited for: their edges are dropped anyway
+            plans.close()  # its thread is done with the postings
             self._roll_back(ids, first_doc, parents, added_keys, own_texts)
             self._postings.restore(postings)
             del self.matches[nmatches:]
