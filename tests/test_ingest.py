@@ -725,6 +725,7 @@ def test_jsonl_fields_are_those_of_the_articles_read() -> None:
         '{"id": 123456789012345678901234567890, "text": "An id beyond 64 bits."}',
         '{"id": "n", "text": "A date that is not a number.", "published": NaN}',
         '{"id": "f", "text": 5.5}',
+        "123456789012345678901234567890",
         '{"id": "s", "text": "A lone surrogate \\ud800 in it."}',
         '{"id": "t", "text": "A raw\ttab."}',
         "\u00a0\u2028",
@@ -739,8 +740,10 @@ def test_jsonl_fields_are_those_of_the_articles_read() -> None:
                 else (item.id, item.original_text, item.published, item.line) for item in full]
     assert lean == expected
     assert ("123456789012345678901234567890", "An id beyond 64 bits.", None, 13) in lean
-    assert [i[3] for i in lean if isinstance(i, tuple)] == [3, 8, 9, 11, 13, 14, 16, 20]
+    assert [i[3] for i in lean if isinstance(i, tuple)] == [3, 8, 9, 11, 13, 14, 17, 21]
     assert [i.line for i in lean if isinstance(i, InputProblem)] == [4, 5, 6, 7, 9, 12, 14, 15,
-                                                                     17, 19]
+                                                                     16, 18, 20]
+    assert "got int" in next(i.reason for i in lean if isinstance(i, InputProblem)
+                             and i.line == 16)
     with pytest.raises(UnicodeDecodeError):  # the caller then reads the file whole
         list(read_jsonl_fields([b'{"text": "ok"}', b'{"text": "caf\xe9"}'], "f", "f", 1))

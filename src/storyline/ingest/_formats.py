@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlparse
 
 import orjson
@@ -20,7 +20,6 @@ __all__ = ["READERS", "Fields", "Item", "read_html", "read_json", "read_jsonl",
            "read_jsonl_fields", "read_jsonl_lines", "read_text"]
 
 Item = Article | InputProblem
-T = TypeVar("T")
 
 
 def _warn(path: str, line: int | None, reasons: list[str]) -> Iterator[InputProblem]:
@@ -83,26 +82,29 @@ def read_jsonl(text: str, path: str, stem: str) -> Iterator[Item]:
     return read_jsonl_lines(text.split("\n"), path, stem, 1)
 
 
-def _jsonl(lines: list[str], path: str, first: int,
-           make: Callable[[Any, int], Iterator[T]]) -> Iterator[T | InputProblem]:
-    """Each line of ``lines`` (the first is line number ``first``) decoded and made into
-    items by ``make(record, line)``; a broken line is reported and skipped."""
-    for number, raw in enumerate(lines, start=first):
-        raw = raw.rstrip("\r")
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            yield InputProblem(path, f"broken JSON: {exc.msg} (column {exc.colno})", number)
-            continue
-        yield from make(record, number)
+def _parse_line(raw: str, path: str, number: int) -> Any:
+    """The record on a JSON Lines line; _BLANK for a blank line, a problem for a broken
+    one."""
+    raw = raw.rstrip("\r")
+    if not raw.strip():
+        return _BLANK
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return InputProblem(path, f"broken JSON: {exc.msg} (column {exc.colno})", number)
+
+
+_BLANK = object()
 
 
 def read_jsonl_lines(lines: list[str], path: str, stem: str, first: int) -> Iterator[Item]:
     """The JSON Lines reader over ``lines``, the first being line number ``first``."""
-    return _jsonl(lines, path, first,
-                  lambda record, number: _record(record, path, number, f"{stem}-{number}"))
+    for number, raw in enumerate(lines, start=first):
+        record = _parse_line(raw, path, number)
+        if isinstance(record, InputProblem):
+            yield record
+        elif record is not _BLANK:
+            yield from _record(record, path, number, f"{stem}-{number}")
 
 
 Fields = tuple[str, str, datetime | None, int]
@@ -125,18 +127,19 @@ def read_jsonl_fields(lines: list[bytes], path: str, stem: str, first: int
             continue
         try:
             record = orjson.loads(raw)
+            # json decides for anything but an object of no floats: orjson reads an
+            # integer beyond 64 bits as a float, which would change the record or the
+            # problem named (a top-level number, a float text)
+            exact = type(record) is dict and not any(type(v) is float
+                                                     for v in record.values())
         except orjson.JSONDecodeError:
-            record = _NOT_READ
-        if record is _NOT_READ or (type(record) is dict
-                                   and any(type(v) is float for v in record.values())):
-            text = raw.decode("utf-8")
-            if not text.strip():
+            exact = False
+        if not exact:
+            record = _parse_line(raw.decode("utf-8"), path, number)
+            if isinstance(record, InputProblem):
+                yield record
                 continue
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield InputProblem(path, f"broken JSON: {exc.msg} (column {exc.colno})",
-                                   number)
+            if record is _BLANK:
                 continue
         try:
             ident, text, published, _, warnings = record_fields(
@@ -146,9 +149,6 @@ def read_jsonl_fields(lines: list[bytes], path: str, stem: str, first: int
             continue
         yield from _warn(path, number, warnings)
         yield ident, text, published, number
-
-
-_NOT_READ = object()
 
 
 def read_json(text: str, path: str, stem: str) -> Iterator[Item]:
