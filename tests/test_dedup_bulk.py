@@ -90,6 +90,7 @@ def test_checks_in_workers_equal_checks_in_order(copies, kind, cap, plan, monkey
     both in the index and within a batch; small plans make several, each looked up
     while the checks of the one before run."""
     if plan is not None:
+        monkeypatch.setattr(index_module, "_FIRST_PLAN", plan // 2)
         monkeypatch.setattr(index_module, "_PLAN", plan)
     ordered = stream_order(copies)
     head, tail = ordered[:300], ordered[300:]
@@ -116,6 +117,7 @@ def test_checks_in_workers_equal_checks_in_order(copies, kind, cap, plan, monkey
 
 @pytest.mark.parametrize("plan", [1 << 16, 150])
 def test_a_failed_check_takes_the_whole_call_back_out(copies, plan, monkeypatch):
+    monkeypatch.setattr(index_module, "_FIRST_PLAN", min(plan, 100))
     monkeypatch.setattr(index_module, "_PLAN", plan)  # 150: a plan is being looked up then
     ordered = stream_order(copies)
     head, tail = ordered[:300], ordered[300:900]

@@ -61,6 +61,8 @@ _FORMAT = 3  # 2: fingerprints from the compiled scan; 3: Unicode case folding
 _SENTENCE_CACHE = 1024  # each entry holds a text's token arrays (~20 bytes per token)
 _BATCH = 512  # articles whose candidates are looked up together
 _PLAN = 1 << 16  # articles whose candidates add_batches looks up together, ahead
+_FIRST_PLAN = 1 << 13  # the first such run: its checks keep the workers busy while the
+# next is looked up (with the first batch alone, they waited for it)
 _Run = tuple[np.ndarray, np.ndarray]  # postings (keys, docs) sorted by key, then doc
 _COMPARE_JOB = 256  # members compared with their canonical article per job
 
@@ -410,10 +412,10 @@ class DedupIndex:
         Candidates depend only on fingerprints and exact copies, not on the checks,
         so they can be found ahead: one sort of many articles' postings finds the
         pairs among them, where batch after batch looked each up in every run of the
-        index (random reads, most of the time indexing took). The first batch goes
-        alone, so that the workers get their first checks at once; each next run is
-        planned in a thread while the checks of the one before go on (the kernels
-        release the GIL): planned in turn, the workers waited for it at every run.
+        index (random reads, most of the time indexing took). The first run is small,
+        so that the workers get their first checks soon; each next run is planned in
+        a thread while the checks of the one before go on (the kernels release the
+        GIL): planned in turn, the workers waited for it at every run.
         The thread reads only what no other code changes meanwhile: the postings, and
         the index's exact copies, with the keys the run before adds, not yet there.
         """
@@ -427,7 +429,7 @@ class DedupIndex:
                 size += len(item[0])
             return ahead
 
-        ahead = take(1)
+        ahead = take(_FIRST_PLAN)
         if not ahead:
             return
         plan = self._plan(ahead, len(self.ids), None)
