@@ -433,10 +433,10 @@ def _fingerprint_many(codes: NDArray[np.uint32], bounds: NDArray[np.int64], k: i
         h = _FNV_OFFSET
         in_word = False
         for p in range(bounds[d], bounds[d + 1]):
-            c = codes[p]
+            c = codes[np.uint64(p)]  # unsigned: no check for a negative index
             word = _is_word(c)
             longer = (h ^ np.uint64(_lower(c))) * _FNV_PRIME
-            th[nt] = h
+            th[np.uint64(nt)] = h
             nt += in_word and not word
             h = longer if word else _FNV_OFFSET
             in_word = word
