@@ -476,14 +476,15 @@ def _utf8(codes: NDArray[np.uint32], starts: NDArray[np.int64], lengths: NDArray
 
     Each text is read through a slice indexed from zero: an index the compiler cannot
     prove non-negative costs a check per character, and kept the size pass from being
-    vectorized (it is twice as fast without). Runs of eight ASCII characters are
-    copied without a branch each."""
+    vectorized (it is twice as fast without); the copy reads and writes at unsigned
+    indexes for the same reason. Runs of eight ASCII characters are copied without a
+    branch each."""
     ends = np.zeros(len(starts) + 1, np.int64)
     for i in range(len(starts)):
         text = codes[starts[i]:starts[i] + lengths[i]]
         size = 0
         for p in range(len(text)):
-            c = text[p]
+            c = text[np.uint64(p)]
             size += 1 + int(c >= 0x80) + int(c >= 0x800) + int(c >= 0x10000)
         ends[i + 1] = ends[i] + size
     out = np.empty(ends[-1], np.uint8)
@@ -493,32 +494,34 @@ def _utf8(codes: NDArray[np.uint32], starts: NDArray[np.int64], lengths: NDArray
         m = ends[i]
         p = 0
         while p < n:
-            if p + 8 <= n and (text[p] | text[p + 1] | text[p + 2] | text[p + 3] | text[p + 4]
-                               | text[p + 5] | text[p + 6] | text[p + 7]) < 0x80:
+            if p + 8 <= n and (text[np.uint64(p)] | text[np.uint64(p + 1)]
+                               | text[np.uint64(p + 2)] | text[np.uint64(p + 3)]
+                               | text[np.uint64(p + 4)] | text[np.uint64(p + 5)]
+                               | text[np.uint64(p + 6)] | text[np.uint64(p + 7)]) < 0x80:
                 for k in range(8):
-                    out[m + k] = text[p + k]
+                    out[np.uint64(m + k)] = text[np.uint64(p + k)]
                 m += 8
                 p += 8
                 continue
-            c = text[p]
+            c = text[np.uint64(p)]
             p += 1
             if c < 0x80:
-                out[m] = c
+                out[np.uint64(m)] = c
                 m += 1
             elif c < 0x800:
-                out[m] = 0xC0 | (c >> 6)
-                out[m + 1] = 0x80 | (c & 0x3F)
+                out[np.uint64(m)] = 0xC0 | (c >> 6)
+                out[np.uint64(m + 1)] = 0x80 | (c & 0x3F)
                 m += 2
             elif c < 0x10000:
-                out[m] = 0xE0 | (c >> 12)
-                out[m + 1] = 0x80 | ((c >> 6) & 0x3F)
-                out[m + 2] = 0x80 | (c & 0x3F)
+                out[np.uint64(m)] = 0xE0 | (c >> 12)
+                out[np.uint64(m + 1)] = 0x80 | ((c >> 6) & 0x3F)
+                out[np.uint64(m + 2)] = 0x80 | (c & 0x3F)
                 m += 3
             else:
-                out[m] = 0xF0 | (c >> 18)
-                out[m + 1] = 0x80 | ((c >> 12) & 0x3F)
-                out[m + 2] = 0x80 | ((c >> 6) & 0x3F)
-                out[m + 3] = 0x80 | (c & 0x3F)
+                out[np.uint64(m)] = 0xF0 | (c >> 18)
+                out[np.uint64(m + 1)] = 0x80 | ((c >> 12) & 0x3F)
+                out[np.uint64(m + 2)] = 0x80 | ((c >> 6) & 0x3F)
+                out[np.uint64(m + 3)] = 0x80 | (c & 0x3F)
                 m += 4
     return out, ends
 
