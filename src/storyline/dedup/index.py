@@ -416,8 +416,9 @@ class DedupIndex:
         so that the workers get their first checks soon; each next run is planned in
         a thread while the checks of the one before go on (the kernels release the
         GIL): planned in turn, the workers waited for it at every run.
-        The thread reads only what no other code changes meanwhile: the postings, and
-        the index's exact copies, with the keys the run before adds, not yet there.
+        The thread changes only the postings, which nothing else touches meanwhile; it
+        reads the index's exact copies, to which registering the run before only adds,
+        and that run's own keys, which may not be there yet.
         """
         source = iter(batches)
 
