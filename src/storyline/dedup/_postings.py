@@ -193,8 +193,9 @@ def sort_pairs(keys: NDArray[np.uint32], docs: NDArray[np.integer]
     them as uint32)."""
     if len(docs) and int(docs.max()) >= 1 << 32:
         raise ValueError("document numbers must be below 2**32")
-    both = np.sort((keys.astype(np.uint64) << np.uint64(32)) | docs.astype(np.uint64))
-    return (both >> np.uint64(32)).astype(np.uint32), both.astype(np.uint32)
+    both = (keys.astype(np.uint64) << np.uint64(32)) | docs.astype(np.uint64)
+    both.sort()
+    return split_postings(both)
 
 
 class Postings:

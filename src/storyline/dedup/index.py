@@ -185,15 +185,17 @@ class _Plan:
         """The part of docs ``first_doc`` to ``first_doc + size - 1``: their indexed mask,
         and each doc with candidates, with them."""
         lo, hi = np.searchsorted(self.docs, [first_doc, first_doc + size])
-        out: list[tuple[int, list[int]]] = []
-        for doc, cand in zip(self.docs[lo:hi].tolist(), self.candidates[lo:hi].tolist(),
-                             strict=True):
-            if out and out[-1][0] == doc:
-                out[-1][1].append(cand)
-            else:
-                out.append((doc, [cand]))
         start = first_doc - self.first_doc
-        return self.indexed[start:start + size], out
+        return (self.indexed[start:start + size],
+                list(_by_doc(self.docs[lo:hi], self.candidates[lo:hi]).items()))
+
+
+def _by_doc(docs: np.ndarray, candidates: np.ndarray) -> dict[int, list[int]]:
+    """Pairs (doc, candidate), docs in order, as each doc's candidates in doc order."""
+    out: dict[int, list[int]] = {}
+    for doc, cand in zip(docs.tolist(), candidates.tolist(), strict=True):
+        out.setdefault(doc, []).append(cand)
+    return out
 
 
 def prepare(ids: list[str], published: np.ndarray, texts: list[str],
@@ -317,9 +319,7 @@ class DedupIndex:
                      added_keys: list[bytes]) -> tuple[list[list[Match]], _Run]:
         found, indexed = self._register(batch, texts, first_doc, added_keys)
         docs, cands, run = self._candidates(batch, indexed, first_doc)
-        candidates: dict[int, list[int]] = {}
-        for x, y in zip(docs.tolist(), cands.tolist(), strict=True):
-            candidates.setdefault(x, []).append(y)
+        candidates = _by_doc(docs, cands)
         self._batch_sentences = self._analyse(candidates)
         try:
             for doc in sorted(candidates):
@@ -476,18 +476,16 @@ class DedupIndex:
         try:
             for ahead, plan in plans:
                 for batch, texts in ahead:
-                    round_ = _Round(0)
+                    round_ = _Round(len(batch))
                     self._check_new(batch.ids)
                     ids.extend(batch.ids)
                     own_texts = own_texts or texts is not None
-                    round_.size += len(batch)
                     first = len(self.ids)
                     found, indexed = self._register(batch, texts, first, added_keys)
-                    planned, checks = plan.checks(first, len(batch))
+                    planned, round_.checks = plan.checks(first, len(batch))
                     if not np.array_equal(indexed, planned):
                         raise RuntimeError("dedup: the exact copies found differ from those "
                                            "planned for")  # a bug, not an input problem
-                    round_.checks.extend(checks)
                     round_.exact.extend((first + n, m[0]) for n, m in enumerate(found) if m)
                     if pending is not None:
                         self._finish(pending, progress)
