@@ -94,6 +94,53 @@ def test_a_batch_run_keeps_freed_memory_where_glibc_allows():
     assert reuse_freed_memory() == glibc
 
 
+def test_cycle_collection_is_paused_only_inside_and_comes_back_after_an_error():
+    import gc
+
+    import pytest
+
+    from storyline._memory import no_cycle_collection
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), no_cycle_collection():
+        assert not gc.isenabled()
+        with no_cycle_collection():  # nested: the outer block still pauses it
+            pass
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with no_cycle_collection():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
+
+
+def test_dedup_reads_and_indexes_with_the_cycle_collector_paused(tmp_path, monkeypatch):
+    """read_for_dedup and index_and_records run with it paused, and give it back."""
+    import gc
+    import importlib
+
+    from storyline.dedup import dedup_input, read_for_dedup
+
+    stream = importlib.import_module("storyline.dedup.stream")
+    seen = []
+    real = stream._prepare_items
+    monkeypatch.setattr(stream, "_prepare_items",
+                        lambda *a, **k: (seen.append(gc.isenabled()), real(*a, **k))[1])
+    real_index = stream._index_all
+    monkeypatch.setattr(stream, "_index_all",
+                        lambda *a, **k: (seen.append(gc.isenabled()), real_index(*a, **k))[1])
+    src = tmp_path / "a.jsonl"
+    src.write_text('{"id": "a", "text": "One sentence here. And another one."}\n')
+    records = dedup_input(read_for_dedup([src], workers=1), workers=1)
+    assert [r.id for r in records] == ["a"]
+    assert seen and not any(seen)
+    assert gc.isenabled()
+
+
 def _no_other_threads(monkeypatch) -> None:
     """Count threads from here on, as if this process ran none (other tests of the
     suite may have left some)."""

@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._jit import quick_start
+from .._memory import no_cycle_collection
 from .._parallel import default_workers
 from ..errors import InputProblem
 from ..ingest import (
@@ -231,6 +232,7 @@ class _Reader:
             self.data.texts.extend(chunk.blob, chunk.ends)
 
 
+@no_cycle_collection()
 def read_for_dedup(
     inputs: Iterable[str | Path],
     *,
@@ -387,6 +389,7 @@ def dedup_input(
     return [by_id[i] for i in ids]
 
 
+@no_cycle_collection()
 def index_and_records(index: DedupIndex,
                       batches: Callable[[], Iterator[tuple[Prepared, Sequence[str] | None]]],
                       articles: int, workers: int, progress: Callable[[int], None] | None,
