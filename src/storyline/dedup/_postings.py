@@ -129,6 +129,30 @@ def earlier_pairs(keys: NDArray[np.uint32], docs: NDArray[np.uint32],
     return out_a, out_b, stored
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _gallop(keys: NDArray[np.uint32], k: np.uint32, j: int) -> tuple[int, int]:
+    """Where key ``k``'s postings start in sorted ``keys``, searching from ``j`` on (no
+    key before ``j`` is ``k`` or above), and how many there are."""
+    n = len(keys)
+    if j < n and keys[j] < k:  # the first key not below k is after j
+        step = 1
+        while j + step < n and keys[j + step] < k:
+            step *= 2
+        a = j + step // 2 + 1  # keys[j + step // 2] < k
+        b = min(j + step, n)  # keys[b] >= k, or the end
+        while a < b:
+            mid = (a + b) // 2
+            if keys[mid] < k:
+                a = mid + 1
+            else:
+                b = mid
+        j = a
+    c = 0
+    while j + c < n and keys[j + c] == k:
+        c += 1
+    return j, c
+
+
 @nb.njit(cache=True, nogil=True)
 def sorted_lookups(keys_a: NDArray[np.uint32], docs_a: NDArray[np.integer],
                    keys_b: NDArray[np.uint32], docs_b: NDArray[np.uint32],
@@ -143,44 +167,24 @@ def sorted_lookups(keys_a: NDArray[np.uint32], docs_a: NDArray[np.integer],
     batch of millions of postings, and the directory had to be built for every run).
     """
     na = len(keys_a)
-    nb_ = len(keys_b)
-    lo = np.empty(na, np.int64)
-    count = np.empty(na, np.int64)
-    j = 0
     total = 0
+    j = c = 0
     for i in range(na):
-        k = keys_a[i]
-        if i and k == keys_a[i - 1]:
-            lo[i] = lo[i - 1]
-            count[i] = count[i - 1]
-        else:
-            if j < nb_ and keys_b[j] < k:  # the first key of B not below k is after j
-                step = 1
-                while j + step < nb_ and keys_b[j + step] < k:
-                    step *= 2
-                a = j + step // 2 + 1  # keys_b[j + step // 2] < k
-                b = min(j + step, nb_)  # keys_b[b] >= k, or the end
-                while a < b:
-                    mid = (a + b) // 2
-                    if keys_b[mid] < k:
-                        a = mid + 1
-                    else:
-                        b = mid
-                j = a
-            c = 0
-            while j + c < nb_ and keys_b[j + c] == k:
-                c += 1
-            lo[i] = j
-            count[i] = c
-        held[i] += count[i]
-        total += count[i]
+        if i == 0 or keys_a[i] != keys_a[i - 1]:
+            j, c = _gallop(keys_b, keys_a[i], j)
+        held[i] += c
+        total += c
+    # the pairs in a second pass that gallops again: cheaper than holding where each
+    # key's postings are (two arrays of 16 bytes a posting, all of it fresh memory)
     out_a = np.empty(total, np.int64)
     out_b = np.empty(total, np.int64)
-    n = 0
+    n = j = c = 0
     for i in range(na):
-        for c in range(count[i]):
+        if i == 0 or keys_a[i] != keys_a[i - 1]:
+            j, c = _gallop(keys_b, keys_a[i], j)
+        for x in range(j, j + c):
             out_a[n] = docs_a[i]
-            out_b[n] = docs_b[lo[i] + c]
+            out_b[n] = docs_b[x]
             n += 1
     return out_a, out_b
 

@@ -55,7 +55,7 @@ from ..model import Article, DedupRecord
 from ..normalize import clean_text
 from ..normalize._markup import clean_texts_codes
 from ._bulk import shared_texts
-from ._kernels import fingerprint_joined, fingerprint_many
+from ._kernels import fingerprint_joined
 from ._texts import PackedTexts, Reordered
 from .index import DedupConfig, DedupIndex, Prepared
 
@@ -318,10 +318,10 @@ def _read_blocks(file: Path, reader: _Reader, cfg: DedupConfig,
 
 
 def _warm_up() -> None:
+    """Load the kernels the readers use (not the index's: see _warm_up_index)."""
     with quick_start():
         clean_text("Warm up. A text.")
     fingerprint_joined(*clean_texts_codes(["Warm up. A text."]), 5, 8)
-    fingerprint_many(["Warm up. A text."], 5, 8)
 
 
 def _warm_up_index() -> None:
