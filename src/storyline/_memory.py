@@ -45,7 +45,8 @@ def reuse_freed_memory(keep: int = 256 << 20, separate: int = 32 << 20) -> bool:
 
 @contextmanager
 def no_cycle_collection() -> Iterator[None]:
-    """The cycle collector paused inside the block (and in processes forked in it).
+    """The cycle collector paused inside the block, for the whole process (and for
+    processes forked in it).
 
     Dedup makes hundreds of thousands of containers (tuples, records, matches) that
     reference counting frees, and almost no cycles (714 objects in a 50k run); the
