@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 from pathlib import Path
 from typing import Any
 
-__all__ = ["machine"]
+__all__ = ["commit", "machine"]
 
 
 def _read(path: str, key: str) -> str:
@@ -30,3 +31,14 @@ def machine() -> dict[str, Any]:
         "os": platform.platform(),
         "loadavg_start": os.getloadavg(),
     }
+
+
+def commit() -> str | None:
+    """The commit the repository's code is at ("-dirty": with changes not committed), so
+    that a result names the exact code it timed; None outside a git checkout."""
+    try:
+        out = subprocess.run(["git", "-C", str(Path(__file__).resolve().parent), "describe",
+                              "--always", "--dirty"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None

@@ -58,7 +58,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _machine import machine  # bench/ is on sys.path when run as a script
+from _machine import commit, machine  # bench/ is on sys.path when run as a script
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -470,6 +470,7 @@ def versions() -> dict[str, Any]:
             v[p] = m.version(p)
         except m.PackageNotFoundError:
             v[p] = None
+    v["storyline commit"] = commit()
     return v
 
 

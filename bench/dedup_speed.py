@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from _machine import machine  # bench/ is on sys.path when run as a script
+from _machine import commit, machine  # bench/ is on sys.path when run as a script
 from make_corpus import VERSION as CORPUS_VERSION  # older corpora are rebuilt
 
 BENCH = Path(__file__).resolve().parent
@@ -283,7 +283,9 @@ def versions() -> dict[str, str]:
             "    except m.PackageNotFoundError: v[p] = None\n"
             "print(json.dumps(v))")
     out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+    found = json.loads(out.stdout)
+    found["storyline_commit"] = commit()
+    return found
 
 
 # --- summary --------------------------------------------------------------------------
@@ -384,7 +386,9 @@ def markdown(result: dict[str, Any]) -> str:
     head = [f"# Dedup speed, {result['date']}", "",
             f"`{result['command']}`", "",
             f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['ram_gib']} GiB RAM, {m['os']}. "
-            f"Python {v['python']}; storyline {v['storyline']}, datasketch {v['datasketch']}, "
+            f"Python {v['python']}; storyline {v['storyline']}"
+            + (f" (commit {v['storyline_commit']})" if v.get("storyline_commit") else "")
+            + f", datasketch {v['datasketch']}, "
             f"rensa {v['rensa']}, numpy {v['numpy']}.", "",
             f"Corpus (bench/make_corpus.py, seed {result['seed']}): {corp}.", "",
             "docs/s = articles / median wall time; docs/s per core = articles / median CPU time "
