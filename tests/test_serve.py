@@ -161,19 +161,33 @@ def test_post_requires_the_token(client: TestClient) -> None:
     assert client.get("/api/articles/post-1").status_code == 404
 
 
-def test_post_with_the_token_stores_and_rebuilds() -> None:
+def _settled(app) -> None:
+    assert app.state.storyline.worker.wait_idle(timeout=60)
+
+
+def test_post_with_the_token_stores_and_queues_an_update() -> None:
     repo = MemoryRepository()
-    client = TestClient(create_app(repo, token=TOKEN))
+    app = create_app(repo, token=TOKEN)
+    client = TestClient(app)
     auth = {"Authorization": f"Bearer {TOKEN}"}
     response = client.post("/api/articles", json=NEW, headers=auth)
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
     body = response.json()
-    assert body["received"] == 1 and body["new"] == 1 and body["stories"] == 1
-    assert client.get("/api/articles/post-1").json()["story"] == body["affected_stories"][0]
+    assert body["received"] == 1 and body["new"] == 1 and body["accepted"] == ["post-1"]
+    assert body["queued"] is True
+    _settled(app)
+    status = client.get("/api/status").json()
+    assert status["pending"] is False and status["updates"] >= 1 and not status["last_error"]
+    story = client.get("/api/articles/post-1").json()["story"]
+    assert story and client.get(f"/api/stories/{story}").status_code == 200
     again = client.post("/api/articles", json=NEW, headers=auth).json()
-    assert again["unchanged"] == 1 and again["new"] == 0
+    assert again["unchanged"] == 1 and again["new"] == 0 and again["queued"] is False
     changed = [dict(NEW[0], text=NEW[0]["text"].replace("4 million", "5 million"))]
     assert client.post("/api/articles", json=changed, headers=auth).json()["updated"] == 1
+    _settled(app)
+    brief = client.get(f"/api/stories/{story}").json()["brief"]
+    assert [a["id"] for a in brief["articles"]] == ["post-1"]
+    assert "5 million" in client.get("/api/articles/post-1").json()["text"]
     page = client.get("/diff/post-1@1/post-1@2")
     assert page.status_code == 200 and "<del" in page.text and "<ins" in page.text
 
@@ -314,7 +328,8 @@ def test_store_repository(tmp_path: Any) -> None:
         before = repo.revision()
         rebuild(repo, [])  # re-clustering gives the articles a story under another id
         assert repo.revision() != before
-        client = TestClient(create_app(repo, token=TOKEN))
+        app = create_app(repo, token=TOKEN)
+        client = TestClient(app)
         items = client.get("/api/stories").json()["items"]
         assert items and "s-retired" not in {i["id"] for i in items}
         assert client.get("/api/stories/s-retired").status_code == 404
@@ -326,8 +341,9 @@ def test_store_repository(tmp_path: Any) -> None:
                         text=NEW[0]["text"].replace("Friday", "Saturday"))]
         auth = {"Authorization": f"Bearer {TOKEN}"}
         posted = client.post("/api/articles", json=changed, headers=auth).json()
-        assert posted["updated"] == 1 and posted["articles"] == 2
-        page = client.get(f"/stories/{posted['affected_stories'][0]}").text
+        assert posted["updated"] == 1 and posted["accepted"] == ["post-1"]
+        _settled(app)
+        page = client.get(f"/stories/{client.get('/api/articles/post-1').json()['story']}").text
         assert 'href="/diff/post-1%401/post-1%402"' in page
         diff = client.get("/diff/post-1@1/post-1@2").text
         assert "<del" in diff and "Friday" in diff and "Saturday" in diff

@@ -308,15 +308,13 @@ def cluster(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str) -> Non
     Articles are processed in publication order (input order where undated); copies
     and versions join their canonical article's story.
     """
-    from .cluster import assign_stories
-    from .dedup import dedup as run_dedup
+    from .engine import Engine
 
     run = _Run(quiet, strict)
     articles = run.read(inputs, originals=False)
-    with run.progress("dedup", len(articles)) as bar:
-        records = run_dedup(articles, progress=bar)
-    with run.progress("cluster", len(articles)) as bar:
-        mapping = assign_stories(articles, records, progress=bar)
+    with Engine() as engine, run.progress("dedup and cluster", len(articles)) as bar:
+        mapping = {a: s.id for s in engine.stories(articles) for a in s.article_ids}
+        bar(len(articles))
     rows = [{"id": a.id, "story": mapping[a.id]} for a in articles]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -341,25 +339,20 @@ def brief(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str, out_dir:
     Every line is a verbatim span of a source. In JSON every citation is
     {"article", "start", "end", "quote"} with quote == the ingested text[start:end].
     """
-    from .brief import build_brief
-    from .cluster import cluster as run_cluster
-    from .dedup import dedup as run_dedup
+    from .engine import Engine
     from .render import SUFFIX, render
 
     run = _Run(quiet, strict)
     articles = run.read(inputs)
     if not articles:
         run.summary(0)
-    with run.progress("dedup", len(articles)) as bar:
-        records = run_dedup(articles, progress=bar)
-    with run.progress("cluster", len(articles)) as bar:
-        stories = run_cluster(articles, records, progress=bar)
-    stories = [s for s in stories if len(s.articles) >= min_articles]
-    briefs = []
-    with run.progress("brief", len(stories)) as bar:
-        for story in stories:
-            briefs.append(build_brief(story))
-            bar(1)
+    with Engine() as engine:
+        with run.progress("dedup and cluster", len(articles)) as bar:
+            stories = engine.stories(articles)
+            bar(len(articles))
+        stories = [s for s in stories if len(s.articles) >= min_articles]
+        with run.progress("brief", len(stories)) as bar:
+            briefs = engine.brief(stories, progress=bar)
     if out_dir is None:
         click.echo(render(briefs, fmt))
         run.summary(len(articles), f"{len(briefs)} brief{'s' if len(briefs) != 1 else ''}")
@@ -398,18 +391,16 @@ def eval_clusters(corpus: Path, fmt: str, quiet: bool) -> None:
     CORPUS is a folder with gold.tsv (id TAB story) and the articles: articles.jsonl,
     an articles/ folder, or else every readable file in CORPUS.
     """
-    from .cluster import assign_stories
-    from .dedup import dedup as run_dedup
+    from .engine import Engine
     from .evaluate import load_gold, score_clusters
 
     run = _Run(quiet, False)
     try:
         gold = load_gold(corpus / "gold.tsv")
         articles = run.read([str(_articles_of(corpus))])
-        with run.progress("dedup", len(articles)) as bar:
-            records = run_dedup(articles, progress=bar)
-        with run.progress("cluster", len(articles)) as bar:
-            mapping = assign_stories(articles, records, progress=bar)
+        with Engine() as engine, run.progress("dedup and cluster", len(articles)) as bar:
+            mapping = {a: s.id for s in engine.stories(articles) for a in s.article_ids}
+            bar(len(articles))
         scores = score_clusters(mapping, gold)
     except StorylineError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -423,6 +414,23 @@ def eval_clusters(corpus: Path, fmt: str, quiet: bool) -> None:
                f"F1 {s.bcubed_f1:.3f}")
     click.echo(f"  pairwise  P {s.pairwise_precision:.3f}  R {s.pairwise_recall:.3f}  "
                f"F1 {s.pairwise_f1:.3f}")
+
+
+_STATE_HELP = ("Folder of the engine's checkpoint (dedup index, story state); default: "
+               "beside a SQLite file (news.db.engine/). Needed for PostgreSQL.")
+
+
+def _open_engine(db: str, state_dir: Path | None) -> tuple[Any, Any]:
+    """The store and its engine, or a clear error (the checkpoint's settings differ...)."""
+    from .engine import Engine
+    from .store import Store
+
+    store = Store(db)
+    try:
+        return store, Engine(store, state_dir=state_dir)
+    except StorylineError as exc:
+        store.close()
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.command()
@@ -444,10 +452,12 @@ def eval_clusters(corpus: Path, fmt: str, quiet: bool) -> None:
 @click.option("--allow-private", is_flag=True,
               help="Allow private, loopback and link-local addresses (refused by default, "
                    "also after redirects).")
+@click.option("--engine-state", "state_dir", type=click.Path(file_okay=False, path_type=Path),
+              help=_STATE_HELP)
 @click.option("--quiet", "-q", is_flag=True)
 def watch(sources: Path, db: str, interval: float, once: bool, max_polls: int | None,
           state_file: Path, delay: float, timeout: float, allow_private: bool,
-          quiet: bool) -> None:
+          state_dir: Path | None, quiet: bool) -> None:
     """Poll RSS/Atom feeds and keep stories and briefs up to date in a database.
 
     SOURCES is a file of feed URLs (one per line, # comments) or an OPML file. Each
@@ -457,15 +467,13 @@ def watch(sources: Path, db: str, interval: float, once: bool, max_polls: int | 
     Stop with Ctrl-C; a restart resumes from the state file without duplicates.
     """
     from . import watch as watching
-    from .pipeline import refresh_store, refresh_window
-    from .store import Store
 
     feeds = watching.load_sources(sources)
     for p in feeds.problems:
         _err(f"storyline: {p.severity}: {p}")
     if not feeds.urls:
         raise click.ClickException(f"{sources}: no feed URLs")
-    store = Store(db)
+    store, engine = _open_engine(db, state_dir)
     state = watching.WatchState.load(state_file)  # a missing file is an empty state
     fetcher = watching.Fetcher(allow_private=allow_private, delay=delay, read_timeout=timeout)
     polls = 0
@@ -478,8 +486,8 @@ def watch(sources: Path, db: str, interval: float, once: bool, max_polls: int | 
         stored = store.add_articles(result.articles) if result.articles else None
         stories = None
         if stored is not None and (stored.new or stored.updated):
-            # incremental: only the clustering window around the new reports is redone
-            stories, _ = refresh_store(store, since=refresh_window(result.articles))
+            # only the new contents are placed; only the stories they change are rebriefed
+            stories = len(engine.update().stories)
         if not quiet:
             parts = [f"poll {polls}: {len(result.articles)} article(s) fetched"]
             if stored is not None:
@@ -487,7 +495,7 @@ def watch(sources: Path, db: str, interval: float, once: bool, max_polls: int | 
             if result.problems:
                 parts.append(f"{len(result.problems)} problem(s)")
             if stories is not None:
-                parts.append(f"{stories} stories")
+                parts.append(f"{stories} stories updated")
             _err("storyline: " + ", ".join(parts))
 
     try:
@@ -497,32 +505,47 @@ def watch(sources: Path, db: str, interval: float, once: bool, max_polls: int | 
         _err("storyline: stopped")
     finally:
         fetcher.close()
+        engine.close()
         store.close()
 
 
 @cli.command()
 @click.option("--db", required=True, metavar="URL",
               help="The database to refresh: a file path, sqlite:///FILE or postgresql://...")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
-              help="Only re-process articles published since then (with the other members of "
-                   "their stories); stories that went dormant before are left as stored.")
+@click.option("--engine-state", "state_dir", type=click.Path(file_okay=False, path_type=Path),
+              help=_STATE_HELP)
+@click.option("--rebuild", is_flag=True,
+              help="Forget the checkpoint and every stored story and brief, and build them "
+                   "again from all stored articles (after a change of settings).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: one object with what the update did, on stdout.")
 @click.option("--quiet", "-q", is_flag=True)
-def refresh(db: str, since: Any, quiet: bool) -> None:
-    """Run dedup, clustering and briefs over the articles stored in a database, and save them.
+def refresh(db: str, state_dir: Path | None, rebuild: bool, fmt: str, quiet: bool) -> None:
+    """Bring dedup, stories and briefs up to date with the articles stored in a database.
 
-    Use it after `storyline ingest ... --db URL`; `watch` does it after every poll. Safe
-    to interrupt and re-run: each stage's output is saved in batched transactions.
+    Only what was stored since the last refresh is placed: new reports join live
+    stories, changed stories are saved and rebriefed, stories that no longer exist
+    are deleted. Use it after `storyline ingest ... --db URL`; `watch` does it after
+    every poll. Safe to interrupt and re-run: a killed refresh redoes its work.
     """
-    from datetime import UTC
-
-    from .pipeline import refresh_store
-    from .store import Store
-
-    with Store(db) as store:
-        stories, articles = refresh_store(
-            store, since=since.replace(tzinfo=UTC) if since is not None else None)
-    if not quiet:
-        _err(f"storyline: {articles} articles re-processed into {stories} stories in {db}")
+    store, engine = _open_engine(db, state_dir)
+    try:
+        with engine:
+            if rebuild:
+                engine.reset()
+            pending = engine.pending()
+            with Progress("place", pending, enabled=not quiet and pending > 0) as bar:
+                result = engine.update(progress=bar)
+    except StorylineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict()))
+    elif not quiet:
+        _err(f"storyline: {result.contents} new contents placed; {len(result.stories)} "
+             f"stories saved, {len(result.retired)} retired, {result.briefs} briefs in "
+             f"{result.seconds:.1f} s ({db})")
 
 
 @eval_.command(name="dedup")
@@ -593,14 +616,20 @@ def export(db: str, fmt: str, out_file: Path | None, quiet: bool) -> None:
                    "environment variable. Without one, writes are refused.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-def serve(host: str, port: int, db: str | None, token: str | None, log_level: str) -> None:
+@click.option("--engine-state", "state_dir", type=click.Path(file_okay=False, path_type=Path),
+              help=_STATE_HELP)
+def serve(host: str, port: int, db: str | None, token: str | None, log_level: str,
+          state_dir: Path | None) -> None:
     """Serve stories over HTTP: a JSON API under /api and web pages (/, /stories/ID, /diff/A/B).
 
+    POST /api/articles stores the articles and answers at once (202); a background
+    update then places them and rebriefs the stories they change (GET /api/status).
     The API is described at /openapi.json.
     """
     from .serve._run import run_server
 
-    run_server(db=db, host=host, port=port, token=token, log_level=log_level)
+    run_server(db=db, host=host, port=port, token=token, log_level=log_level,
+               state_dir=state_dir)
 
 
 # Set by a batch command once everything it wrote is written and everything it opened

@@ -8,10 +8,9 @@ CLI run exactly the same code.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._parallel import default_workers
 from .brief import brief as _brief
@@ -20,9 +19,12 @@ from .dedup import dedup as _dedup
 from .errors import InputProblem
 from .ingest import IngestReport, read_articles
 from .model import Article, Brief, DedupRecord, Story
+
+if TYPE_CHECKING:
+    from .engine import UpdateResult
 from .normalize import normalize_article
 
-__all__ = ["brief", "cluster", "dedup", "read", "refresh_store", "refresh_window", "run"]
+__all__ = ["brief", "cluster", "dedup", "read", "refresh_store", "run"]
 
 
 def read(
@@ -73,50 +75,21 @@ def brief(stories: Iterable[Story], **kwargs: object) -> list[Brief]:
 
 
 def run(inputs: Iterable[str | Path] | str | Path, *, strict: bool = False) -> list[Brief]:
-    """Everything at once: read, dedup, cluster and brief."""
-    articles = read(inputs, strict=strict)
-    return brief(cluster(articles, dedup(articles)))
+    """Everything at once: read, dedup, cluster and brief (one :class:`Engine` batch)."""
+    from .engine import Engine
+
+    with Engine() as engine:
+        return engine.run(read(inputs, strict=strict)).briefs
 
 
-def refresh_store(store: Any, *, since: datetime | None = None) -> tuple[int, int]:
-    """Re-run dedup, clustering and briefs over a store's articles, and save the results.
+def refresh_store(store: Any, *, state_dir: str | Path | None = None,
+                  rebuild: bool = False) -> UpdateResult:
+    """Bring a store's dedup records, stories and briefs up to date with its articles:
+    only what was stored since the engine's last checkpoint is placed (see
+    :class:`storyline.engine.Engine`); ``rebuild`` starts again from scratch."""
+    from .engine import Engine
 
-    With ``since`` the refresh is incremental: only articles published since then (and
-    undated ones), with every other member of the stored stories they belong to, are
-    re-processed. A story whose reports all predate ``since`` by more than the clustering
-    window is dormant: no new report can join it, so it is left as stored. (A copy of an
-    article older than the window is then not recognised as a copy.)
-
-    Returns ``(stories, articles)`` re-processed. Each stage's output is saved in its own
-    batched transactions: a run killed half-way leaves the previous results readable and
-    the next refresh redoes the work.
-    """
-    if since is None:
-        articles = store.articles()
-    else:
-        recent = store.articles(since=since)
-        have = {a.id for a in recent}
-        peers = store.story_peers(have) - have
-        articles = recent + (store.articles(ids=peers) if peers else [])
-    records = _dedup(articles)
-    stories = _cluster(articles, records)
-    briefs = _brief(stories)
-    store.save_dedup(records, articles)
-    store.save_stories(stories)
-    store.save_briefs(briefs)
-    return len(stories), len(articles)
-
-
-def refresh_window(articles: Iterable[Article], *, window_days: float | None = None,
-                   now: datetime | None = None) -> datetime:
-    """Where an incremental refresh for these new articles must start.
-
-    The earliest new publication date minus the clustering window (a story dormant for
-    longer cannot take the new reports); an undated article counts as published now.
-    """
-    from .cluster import ClusterConfig
-
-    days = window_days if window_days is not None else ClusterConfig.default().window_days
-    current = now or datetime.now(UTC)
-    dates = [a.published or current for a in articles]
-    return min(dates, default=current) - timedelta(days=days)
+    with Engine(store, state_dir=state_dir) as engine:
+        if rebuild:
+            engine.reset()
+        return engine.update()

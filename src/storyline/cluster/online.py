@@ -212,6 +212,28 @@ class OnlineClusterer:
         self._clock: float | None = None  # latest publication time seen
         self._future = ((now or datetime.now(UTC)) + timedelta(days=1)).timestamp()
         self.assignments: dict[str, str] = {}
+        self._story_at: dict[str, int] = {}  # story id -> position in ``stories``
+        # ids of stories whose membership changed since the caller last cleared it
+        # (reports joined, a merge, a split): what an incremental update must save
+        self.touched: set[str] = set()
+
+    def _new_story(self, sid: str) -> int:
+        self.stories.append(_Story(sid))
+        self._story_at[sid] = len(self.stories) - 1
+        return len(self.stories) - 1
+
+    def members(self, story_id: str) -> list[str]:
+        """The reports of a story now (empty once it was merged away)."""
+        at = self._story_at.get(story_id)
+        if at is None:
+            return []
+        story = self.stories[at]
+        return [] if story.merged_into is not None else list(story.members)
+
+    def future_from(self, now: datetime) -> None:
+        """Dates more than a day after ``now`` are not trusted (a long-lived clusterer
+        moves this line on with the clock)."""
+        self._future = (now + timedelta(days=1)).timestamp()
 
     def _timestamp(self, article: Article) -> float | None:
         """Publication time; a date in the future is not trusted and counts as unknown."""
@@ -311,6 +333,7 @@ class OnlineClusterer:
     def _merge(self, keep: int, gone: int) -> None:
         """Merge story ``gone`` into ``keep``: an article linked both, and they are alike."""
         target, source = self.stories[keep], self.stories[gone]
+        self.touched.update((target.id, source.id))
         for article_id in source.members:
             self.assignments[article_id] = target.id
         target.absorb(source)
@@ -358,10 +381,9 @@ class OnlineClusterer:
                     >= cfg.merge_threshold:
                 self._merge(best, other)
         if best < 0:
-            sid = "s-" + hashlib.sha1(article.id.encode()).hexdigest()[:10]
-            self.stories.append(_Story(sid))
-            best = len(self.stories) - 1
+            best = self._new_story("s-" + hashlib.sha1(article.id.encode()).hexdigest()[:10])
         story = self.stories[best]
+        self.touched.add(story.id)
         when = ts if ts is not None else self._clock
         story.add(vec, article.id, when, cfg.time_ema)
         if cfg.title_mix and tvec:
@@ -420,9 +442,9 @@ class OnlineClusterer:
         leave = [i for i in range(len(reports)) if not keep[i]]
         members = story.members
         moved_ids = [members[i] for i in leave]
-        sid = "s-" + hashlib.sha1(("split:" + ",".join(moved_ids)).encode()).hexdigest()[:10]
-        self.stories.append(_Story(sid))
-        new_s = len(self.stories) - 1
+        new_s = self._new_story(
+            "s-" + hashlib.sha1(("split:" + ",".join(moved_ids)).encode()).hexdigest()[:10])
+        self.touched.update((story.id, self.stories[new_s].id))
         self._rebuild(new_s, moved_ids, [reports[i] for i in leave])
         self._rebuild(s, [members[i] for i in stay], [reports[i] for i in stay])
 

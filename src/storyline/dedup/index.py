@@ -707,7 +707,8 @@ class DedupIndex:
         return relation, score, [Passage(*s) for s in span_tuples(rows)] if passages else []
 
     def records(self, *, passages: bool = True, executor: Executor | None = None,
-                workers: int = 1, held: int = 0) -> Iterator[DedupRecord]:
+                workers: int = 1, held: int = 0,
+                of: Iterable[str] | None = None) -> Iterator[DedupRecord]:
         """One record per indexed article: its group, canonical article and relation to it,
         groups in order of their first article, members in doc order.
 
@@ -716,6 +717,8 @@ class DedupIndex:
         afresh, by ``executor`` (a pool of ``workers`` processes, holding the store's
         first ``held`` texts) when given. Groups and canonical articles are found for
         all docs at once in numpy: a loop over the docs cost a second at 50,000.
+        ``of``: only the groups of these indexed articles (what an incremental update
+        needs), in the same order and with the same records as the full read-out.
         """
         roots = self._roots()
         canon_of = self._canonicals(roots)
@@ -732,6 +735,10 @@ class DedupIndex:
         linked = np.zeros(len(roots), dtype=bool)
         linked[list(direct)] = True
         order = np.lexsort((docs, roots))  # by group, then doc
+        if of is not None:
+            wanted = np.zeros(len(roots), dtype=bool)
+            wanted[roots[[doc_of[i] for i in of]]] = True
+            order = order[wanted[roots[order]]]
         todo = order[(canon_of[order] != order) & ~linked[order]]
         fresh = self._compare_members(todo, canon_of, executor, workers, held, passages)
         ids = self.ids
@@ -861,7 +868,8 @@ class DedupIndex:
             shutil.rmtree(old)
 
     @classmethod
-    def load(cls, path: str | Path, config: DedupConfig | None = None) -> DedupIndex:
+    def load(cls, path: str | Path, config: DedupConfig | None = None, *,
+             workers: int | None = None) -> DedupIndex:
         path = Path(path)
         if not (path / "meta.json").exists() and path.with_name(path.name + ".old").exists():
             path = path.with_name(path.name + ".old")  # killed between the two renames
@@ -875,7 +883,7 @@ class DedupIndex:
                 f"{path}: dedup index format {meta.get('format')} is from another version of "
                 f"storyline (this one writes format {_FORMAT}); delete the folder and run "
                 "again to rebuild it")
-        index = cls(config)
+        index = cls(config, workers=workers)
         index.ids = list(meta["ids"])
         index._doc_of = {i: n for n, i in enumerate(index.ids)}
         index._published = array("d", arrays["published"].tolist())

@@ -2,8 +2,10 @@
 
 The web layer never talks to SQLAlchemy: it sees :class:`Repository`, so the same app serves
 the persistent store (:mod:`storyline.serve._store`) and the in-memory repository the fast
-tests use. Writes go through :func:`rebuild`, which re-runs dedup, cluster and brief over the
-stored articles, so every write leaves stories and briefs consistent with the articles.
+tests use. A write stores the articles at once; :meth:`Repository.update` then places only what
+is new (an :class:`storyline.engine.Engine` update) and rebriefs only the stories it changed.
+The server runs updates in a background worker (``serve._worker``); :func:`rebuild` does
+both steps in the caller's thread.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
-from ..model import Article, Brief, DedupRecord, Story
+from ..engine import Engine, doc_id
+from ..model import Article, DedupRecord
 
 __all__ = ["MemoryRepository", "RebuildResult", "Repository", "WriteCounts", "rebuild"]
 
@@ -77,39 +80,17 @@ class Repository(Protocol):
         """Store articles (new ones added, changed ones updated)."""
         ...
 
-    def replace_results(
-        self, records: Sequence[DedupRecord], stories: Sequence[Story], briefs: Sequence[Brief]
-    ) -> None:
-        """Replace all dedup records, stories and briefs with a fresh pipeline run."""
+    def update(self) -> list[str]:
+        """Place what was added since the last update; the ids of the stories it changed."""
         ...
 
 
-def run_pipeline(articles: list[Article]) -> tuple[list[DedupRecord], list[Story], list[Brief]]:
-    """Dedup, cluster and brief, exactly as ``storyline brief`` does."""
-    from .. import pipeline
-
-    records = pipeline.dedup(articles)
-    stories = pipeline.cluster(articles, records)
-    briefs = pipeline.brief(stories)
-    return records, stories, briefs
-
-
-_WRITE_LOCK = threading.Lock()
-
-
 def rebuild(repo: Repository, incoming: Sequence[Article]) -> RebuildResult:
-    """Store articles, then re-run the pipeline over everything stored.
-
-    Re-running over all articles is simple and keeps clustering identical to a batch run;
-    writes are serialised so two concurrent posts never interleave their results.
-    """
-    with _WRITE_LOCK:
-        counts = repo.add_articles(incoming)
-        stored = repo.articles()
-        records, stories, briefs = run_pipeline(stored)
-        repo.replace_results(records, stories, briefs)
-    story_of = {a.id: s.id for s in stories for a in s.articles}
-    return RebuildResult(counts, len(stored), [s.id for s in stories], story_of)
+    """Store articles, then bring stories and briefs up to date, in this thread."""
+    counts = repo.add_articles(incoming)
+    changed = repo.update()
+    story_of = {a.id: sid for a in incoming if (sid := repo.story_of(a.id)) is not None}
+    return RebuildResult(counts, len(incoming), changed, story_of)
 
 
 class MemoryRepository:
@@ -122,6 +103,9 @@ class MemoryRepository:
         self._dedup: dict[str, DedupRecord] = {}
         self._story_of: dict[str, str] = {}
         self._revision = 0
+        self._pending: list[tuple[str, Article]] = []  # (doc id, content) not placed yet
+        self._update_lock = threading.Lock()
+        self._engine = Engine(workers=1)
 
     def revision(self) -> str:
         return str(self._revision)
@@ -164,15 +148,33 @@ class MemoryRepository:
                 else:
                     updated += 1
                 versions.append(replace(article))
+                self._pending.append((doc_id(article.id, len(versions)), versions[-1]))
         return WriteCounts(new, updated, unchanged)
 
-    def replace_results(
-        self, records: Sequence[DedupRecord], stories: Sequence[Story], briefs: Sequence[Brief]
-    ) -> None:
+    def update(self) -> list[str]:
         from ..render import brief_to_dict
 
-        with self._lock:
-            self._dedup = {r.id: r for r in records}
-            self._story_of = {a.id: s.id for s in stories for a in s.articles}
-            self._briefs = {b.story: brief_to_dict(b) for b in briefs}
-            self._revision += 1
+        with self._update_lock:
+            with self._lock:
+                pending, self._pending = self._pending, []
+            if not pending:
+                return []
+            engine = self._engine
+            delta = engine.state.add(pending)
+            stories = engine.load_stories(delta.stories, self._fetch)
+            briefs = engine.brief([s for s in stories if s.articles])
+            with self._lock:
+                self._dedup.update({r.id: r for r in delta.records})
+                for s in stories:
+                    self._dedup.update(s.dedup)
+                for sid in delta.retired:
+                    self._briefs.pop(sid, None)
+                for story in stories:
+                    for a in story.articles:
+                        self._story_of[a.id] = story.id
+                self._briefs.update({b.story: brief_to_dict(b) for b in briefs})
+                self._revision += 1
+            return sorted(delta.stories)
+
+    def _fetch(self, *, ids: Sequence[str]) -> list[Article]:
+        return self.articles(ids)

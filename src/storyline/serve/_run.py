@@ -25,8 +25,10 @@ def run_server(
     port: int = 8000,
     token: str | None = None,
     log_level: str = "info",
+    state_dir: str | Path | None = None,
 ) -> None:
-    """Serve until interrupted; without ``db`` the stories live in memory only."""
+    """Serve until interrupted; without ``db`` the stories live in memory only.
+    ``state_dir``: the engine's checkpoint (default: beside a SQLite file)."""
     import uvicorn
 
     repo: Repository
@@ -36,7 +38,7 @@ def run_server(
     else:
         from ._store import open_repository
 
-        repo = open_repository(db)
+        repo = open_repository(db, state_dir=state_dir)
     if not token:
         print("storyline: no token configured: writes are refused (403)", file=sys.stderr)
     app = create_app(repo, token=token)

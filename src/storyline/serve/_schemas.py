@@ -210,9 +210,17 @@ class IngestResult(BaseModel):
     new: int = Field(description="articles not stored before")
     updated: int = Field(description="stored articles whose content changed")
     unchanged: int
-    articles: int = Field(description="articles stored in total")
-    stories: int = Field(description="stories after re-clustering")
-    affected_stories: list[str] = Field(description="stories that contain a received article")
+    accepted: list[str] = Field(description="ids of the articles stored (new or changed); "
+                                "their stories and briefs follow in a background update")
+    queued: bool = Field(description="an update was queued (GET /api/status tells when it ran)")
+
+
+class StatusOut(BaseModel):
+    pending: bool = Field(description="stored articles wait for an update")
+    running: bool = Field(description="an update is running")
+    updates: int = Field(description="updates run since the server started")
+    last_seconds: float | None = Field(description="how long the last update took")
+    last_error: str | None = Field(description="why the last update failed, if it did")
 
 
 class ErrorOut(BaseModel):

@@ -4,15 +4,16 @@ The store's public API covers writing and whole-table reads; the lookups a serve
 article by id, one brief, dedup records of a few ids, version counts) are read-only queries on
 its SQLAlchemy models here, so the store package stays the only writer of its tables.
 
-Re-clustering can retire a story id (two stories merge, an article moves). The store replaces
-stories by id but never deletes one, so a retired story's rows stay behind; they are hidden
-here instead: saving a story re-inserts it, so among the stories that list an article the one
-with the highest primary key is the article's current story, and a story that is current for
-none of its members is retired.
+Re-clustering can retire a story id (two stories merge, an article moves). The engine deletes
+a story that no longer exists, but a store written by an older storyline may still hold some;
+they are hidden here: saving a story re-inserts it, so among the stories that list an article
+the one with the highest primary key is the article's current story, and a story that is
+current for none of its members is retired.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from ..model import Article, Brief, DedupRecord, Passage, Story
+from ..engine import Engine
+from ..model import Article, DedupRecord, Passage
 from ..store import Store
 from ..store._schema import ArticleRow, BriefRow, DedupRow, StoryMemberRow, StoryRow, VersionRow
 from ._repo import WriteCounts
@@ -29,18 +31,25 @@ from ._repo import WriteCounts
 __all__ = ["StoreRepository", "open_repository"]
 
 
-def open_repository(url: str | Path) -> StoreRepository:
-    """Open (creating and migrating when needed) the store at a path or database URL."""
-    return StoreRepository(Store(url))
+def open_repository(url: str | Path, *, state_dir: str | Path | None = None
+                    ) -> StoreRepository:
+    """Open (creating and migrating when needed) the store at a path or database URL;
+    ``state_dir``: the engine's checkpoint (default: beside a SQLite file)."""
+    return StoreRepository(Store(url), state_dir=state_dir)
 
 
 class StoreRepository:
     """Read-only queries over the store's tables; writes through its public methods."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, state_dir: str | Path | None = None) -> None:
         self.store = store
+        self._state_dir = state_dir
+        self._engine: Engine | None = None  # opened at the first update, kept open
+        self._update_lock = threading.Lock()
 
     def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
         self.store.close()
 
     @contextmanager
@@ -138,13 +147,11 @@ class StoreRepository:
         added = self.store.add_articles(articles)
         return WriteCounts(added.new, added.updated, added.unchanged)
 
-    def replace_results(
-        self, records: Sequence[DedupRecord], stories: Sequence[Story], briefs: Sequence[Brief]
-    ) -> None:
-        articles = [a for story in stories for a in story.articles]
-        self.store.save_dedup(records, articles)
-        self.store.save_stories(stories)
-        self.store.save_briefs(briefs)
+    def update(self) -> list[str]:
+        with self._update_lock:
+            if self._engine is None:
+                self._engine = Engine(self.store, state_dir=self._state_dir)
+            return self._engine.update().stories
 
 
 def _article(row: ArticleRow) -> Article:

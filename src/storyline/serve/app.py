@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC
 from typing import Annotated, Any
 
@@ -23,7 +23,7 @@ from ..normalize import normalize_article
 from . import _pages
 from ._diff import diff_texts
 from ._index import BadCursor, PageCache, RevisionClock, StoryIndex
-from ._repo import Repository, rebuild
+from ._repo import Repository
 from ._schemas import (
     ArticleIn,
     ArticleOut,
@@ -32,10 +32,12 @@ from ._schemas import (
     GroupOut,
     IngestResult,
     Sort,
+    StatusOut,
     StoryDetail,
     StoryList,
     StorySummary,
 )
+from ._worker import UpdateWorker
 
 __all__ = ["MAX_BATCH", "create_app"]
 
@@ -87,6 +89,7 @@ class _State:
     index: StoryIndex
     pages: PageCache
     token: str | None
+    worker: UpdateWorker
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -152,7 +155,8 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
     clock = RevisionClock(repo, ttl=revision_ttl)
-    state = _State(repo, clock, StoryIndex(repo, clock), PageCache(), token or None)
+    state = _State(repo, clock, StoryIndex(repo, clock), PageCache(), token or None,
+                   UpdateWorker(repo, on_done=lambda _changed: clock.invalidate()))
     app.state.storyline = state
 
     def require_token(
@@ -233,8 +237,13 @@ def create_app(
         rec = state.repo.dedup([article_id]).get(article_id)
         return _article_out(found[0], state.repo.story_of(article_id), rec)
 
+    @app.get("/api/status", response_model=StatusOut, tags=["articles"])
+    def get_status() -> StatusOut:
+        """Whether written articles still wait for their stories and briefs."""
+        return StatusOut.model_validate(asdict(state.worker.status()))
+
     @app.post(
-        "/api/articles", response_model=IngestResult, status_code=status.HTTP_201_CREATED,
+        "/api/articles", response_model=IngestResult, status_code=status.HTTP_202_ACCEPTED,
         tags=["articles"], dependencies=[Depends(require_token)],
         responses={
             401: {"model": ErrorOut, "description": "Missing or wrong bearer token"},
@@ -244,17 +253,16 @@ def create_app(
     def post_articles(
         items: Annotated[list[ArticleIn], Body(min_length=1, max_length=MAX_BATCH)],
     ) -> IngestResult:
-        """Store articles, then re-run dedup, cluster and brief over the stored articles."""
+        """Store articles and queue an update: their stories and briefs follow in the
+        background (only what is new is placed, only the stories it changes rebriefed)."""
         incoming = list({a.id: a for a in map(_article_in, items)}.values())
-        try:
-            result = rebuild(state.repo, incoming)
-        finally:
-            state.clock.invalidate()
-        affected = sorted({result.story_of[a.id] for a in incoming if a.id in result.story_of})
+        counts = state.repo.add_articles(incoming)
+        changed = counts.new + counts.updated > 0
+        if changed:
+            state.worker.kick()
         return IngestResult(
-            received=len(items), new=result.counts.new, updated=result.counts.updated,
-            unchanged=result.counts.unchanged, articles=result.articles,
-            stories=len(result.stories), affected_stories=affected,
+            received=len(items), new=counts.new, updated=counts.updated,
+            unchanged=counts.unchanged, accepted=[a.id for a in incoming], queued=changed,
         )
 
     # ------------------------------------------------------------------ pages

@@ -256,6 +256,52 @@ class Store:
         with self._reading() as session:
             return [_to_article(r) for r in session.scalars(query)]
 
+    def last_version(self) -> int:
+        """The sequence number of the newest stored content (0 for an empty store): an
+        engine that holds everything up to it has nothing to do."""
+        with self._reading() as session:
+            return int(session.scalar(select(func.max(VersionRow.pk))) or 0)
+
+    def count_versions_after(self, seq: int) -> int:
+        """How many contents were stored after sequence number ``seq``."""
+        with self._reading() as session:
+            return int(session.scalar(select(func.count()).select_from(VersionRow)
+                                      .where(VersionRow.pk > seq)) or 0)
+
+    def versions_after(self, seq: int, *, limit: int | None = None
+                       ) -> list[tuple[int, int, Article]]:
+        """Contents stored after sequence number ``seq``, oldest first, as
+        ``(seq, version number, article)``: what an engine has not seen yet. The article
+        carries the version's text, title and date and the article's other fields."""
+        query = (select(VersionRow, ArticleRow).join(ArticleRow,
+                                                     ArticleRow.key == VersionRow.article_key)
+                 .where(VersionRow.pk > seq).order_by(VersionRow.pk))
+        if limit is not None:
+            query = query.limit(limit)
+        with self._reading() as session:
+            return [(v.pk, v.number, _to_article(v, a)) for v, a in session.execute(query)]
+
+    def clear_results(self) -> None:
+        """Remove every dedup record, story and brief (before a rebuild from scratch)."""
+        def work(session: Session) -> None:
+            for model in (StoryMemberRow, BriefRow, StoryRow, DedupRow):
+                session.execute(delete(model))
+
+        self._write(work)
+
+    def delete_stories(self, ids: Iterable[str]) -> int:
+        """Remove stories (and their members and briefs) that no longer exist."""
+        wanted = list(dict.fromkeys(ids))
+
+        def work(session: Session, batch: list[str]) -> None:
+            session.execute(delete(StoryMemberRow).where(StoryMemberRow.story_id.in_(batch)))
+            session.execute(delete(BriefRow).where(BriefRow.story.in_(batch)))
+            session.execute(delete(StoryRow).where(StoryRow.id.in_(batch)))
+
+        for batch in _batches(wanted, self.batch_size):
+            self._write(partial(work, batch=batch))
+        return len(wanted)
+
     def story_peers(self, ids: Iterable[str]) -> set[str]:
         """Ids of every article that shares a stored story with one of ``ids``."""
         wanted = list(ids)

@@ -1,0 +1,271 @@
+"""The :class:`Engine`: one way from articles to stories and briefs, batch or stream.
+
+``run(articles)`` places a batch in memory and briefs every story; ``update()`` takes
+what a store holds beyond the engine's checkpoint, places only that, saves the
+stories whose members changed, deletes the ones that no longer exist and rebriefs
+only the changed ones. Crash safety comes from order: results go to the store first,
+then the checkpoint; a run killed in between starts again from the older checkpoint
+and redoes the same contents to the same results (every write replaces by id).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .._parallel import default_workers
+from ..brief import build_brief
+from ..dedup import stream_order
+from ..model import Article, Brief, DedupRecord, Story
+from ._executor import Executor, LocalExecutor
+from ._state import Delta, EngineConfig, EngineStateError, StoryState, doc_id
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+__all__ = ["Engine", "RunResult", "UpdateResult", "state_dir_for"]
+
+_POLL = 20_000  # stored contents placed per step of a large update (bounds memory)
+
+
+@dataclass(slots=True)
+class RunResult:
+    """A batch run: every story (largest first) with its brief when asked for."""
+
+    stories: list[Story]
+    briefs: list[Brief]
+    story_of: dict[str, str]
+
+
+@dataclass(slots=True)
+class UpdateResult:
+    """What one :meth:`Engine.update` did."""
+
+    contents: int = 0  # stored contents placed (new articles and new versions)
+    stories: list[str] = field(default_factory=list)  # stories saved (changed or new)
+    retired: list[str] = field(default_factory=list)  # stories deleted
+    briefs: int = 0
+    seconds: float = 0.0
+    seq: int = 0  # the checkpoint's sequence number after the update
+
+    def to_dict(self) -> dict[str, object]:
+        return {"contents": self.contents, "stories": len(self.stories),
+                "retired": len(self.retired), "briefs": self.briefs,
+                "seconds": round(self.seconds, 3), "seq": self.seq}
+
+
+def state_dir_for(store: Store) -> Path:
+    """Where a store's engine checkpoint lives by default: beside a SQLite file."""
+    db = store.url.database
+    if store.url.get_backend_name() == "sqlite" and db not in (None, "", ":memory:"):
+        return Path(f"{db}.engine")
+    raise EngineStateError(
+        f"{store!r}: give a folder for the engine's state (--engine-state DIR): only a SQLite "
+        "file has a default place beside it")
+
+
+def _brief_one(story: Story) -> Brief:
+    return build_brief(story)
+
+
+class Engine:
+    """Dedup, stories and briefs, kept current one update at a time.
+
+    >>> engine = Engine()                        # in memory: a batch run
+    >>> result = engine.run(storyline.read("feeds/"))  # doctest: +SKIP
+    >>> with Engine(Store("news.db")) as engine:  # doctest: +SKIP
+    ...     engine.update()                      # what the store holds beyond the last one
+    """
+
+    def __init__(self, store: Store | None = None, *, state_dir: str | Path | None = None,
+                 config: EngineConfig | None = None, workers: int | None = None,
+                 executor: Executor | None = None) -> None:
+        self.store = store
+        self.config = config or EngineConfig()
+        self.workers = workers if workers is not None else default_workers()
+        self.executor: Executor = executor or LocalExecutor(self.workers)
+        self._own_executor = executor is None
+        self.state_dir = Path(state_dir) if state_dir is not None else (
+            state_dir_for(store) if store is not None else None)
+        self._state: StoryState | None = None
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._state is not None:
+            self._state.close()
+            self._state = None
+        if self._own_executor:
+            self.executor.close()
+
+    # -- state ----------------------------------------------------------------
+    @property
+    def state(self) -> StoryState:
+        """The online state: the checkpoint's when there is one, else a new one."""
+        if self._state is None:
+            if self.state_dir is not None and _has_checkpoint(self.state_dir):
+                self._state = StoryState.load(self.state_dir, self.config, workers=self.workers)
+            else:
+                self._state = StoryState(self.config, workers=self.workers)
+        return self._state
+
+    def checkpoint_seq(self) -> int:
+        """The sequence number the checkpoint holds, read without loading the state."""
+        if self._state is not None:
+            return self._state.seq
+        if self.state_dir is None or not _has_checkpoint(self.state_dir):
+            return 0
+        path = self.state_dir
+        if not (path / "stamp.json").exists():
+            path = path.with_name(path.name + ".old")
+        try:
+            stamp = json.loads((path / "stamp.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise EngineStateError(f"{path}: not a readable engine state ({exc})") from exc
+        if stamp.get("stamp") != self.config.stamp:
+            raise EngineStateError(
+                f"{path}: the engine state was built with other settings (stamp "
+                f"{stamp.get('stamp')}, these settings make {self.config.stamp}); run "
+                "'storyline refresh --rebuild' to rebuild it from the stored articles")
+        return int(stamp.get("seq", 0))
+
+    def pending(self) -> int:
+        """How many stored contents the engine has not placed yet (0: nothing to do)."""
+        store = self._need_store()
+        seq = self.checkpoint_seq()
+        return 0 if store.last_version() <= seq else store.count_versions_after(seq)
+
+    def reset(self) -> None:
+        """Forget the checkpoint and every stored result: the next update rebuilds all."""
+        import shutil
+
+        store = self._need_store()
+        if self._state is not None:
+            self._state.close()
+        self._state = StoryState(self.config, workers=self.workers)
+        if self.state_dir is not None:
+            for path in (self.state_dir, self.state_dir.with_name(self.state_dir.name + ".old"),
+                         self.state_dir.with_name(self.state_dir.name + ".tmp")):
+                if path.exists():
+                    shutil.rmtree(path)
+        store.clear_results()
+
+    def _need_store(self) -> Store:
+        if self.store is None:
+            raise EngineStateError("this engine has no store: use run(articles)")
+        return self.store
+
+    # -- batch ----------------------------------------------------------------
+    def stories(self, articles: Iterable[Article]) -> list[Story]:
+        """Place a batch in memory (one update, in publication order): the stories it
+        changed (on a new engine, every story), largest first, their articles in
+        publication order with their dedup records."""
+        batch = list(articles)
+        by_id = {a.id: a for a in batch}
+        delta = self.state.add([(a.id, a) for a in batch])
+        records = {r.id: r for r in delta.records}
+        stories = [_story(sid, members, by_id, records)
+                   for sid, members in delta.stories.items()]
+        stories.sort(key=lambda s: -len(s.articles))
+        return stories
+
+    def brief(self, stories: Sequence[Story],
+              progress: Callable[[int], None] | None = None) -> list[Brief]:
+        """One brief per story, in the stories' order, across the executor's processes."""
+        out = []
+        for b in self.executor.map(_brief_one, stories):
+            out.append(b)
+            if progress is not None:
+                progress(1)
+        return out
+
+    def run(self, articles: Iterable[Article], *, min_articles: int = 1) -> RunResult:
+        """:meth:`stories` and the :meth:`brief` of each of at least ``min_articles``."""
+        stories = self.stories(articles)
+        briefs = self.brief([s for s in stories if len(s.articles) >= min_articles])
+        return RunResult(stories, briefs, {a: s.id for s in stories for a in s.article_ids})
+
+    # -- stream ---------------------------------------------------------------
+    def update(self, *, brief: bool = True, now: datetime | None = None,
+               progress: Callable[[int], None] | None = None) -> UpdateResult:
+        """Place what the store holds beyond the checkpoint; save what changed."""
+        store = self._need_store()
+        started = time.perf_counter()
+        result = UpdateResult()
+        if store.last_version() <= self.checkpoint_seq():
+            result.seq = self.checkpoint_seq()
+            result.seconds = time.perf_counter() - started
+            return result
+        state = self.state
+        changed: dict[str, list[str]] = {}
+        retired: set[str] = set()
+        while rows := store.versions_after(state.seq, limit=_POLL):
+            docs = [(doc_id(a.id, number), a) for _, number, a in rows]
+            delta = state.add(docs, seq=rows[-1][0], now=now)
+            self._save(store, delta)
+            for sid, members in delta.stories.items():
+                changed[sid] = members
+                retired.discard(sid)
+            for sid in delta.retired:
+                changed.pop(sid, None)
+                retired.add(sid)
+            result.contents += len(rows)
+            if progress is not None:
+                progress(len(rows))
+        if brief and changed:
+            result.briefs = self._rebrief(store, state, changed)
+        if self.state_dir is not None:
+            state.save(self.state_dir)
+        result.stories = sorted(changed)
+        result.retired = sorted(retired)
+        result.seq = state.seq
+        result.seconds = time.perf_counter() - started
+        return result
+
+    @staticmethod
+    def _save(store: Store, delta: Delta) -> None:
+        if delta.records:
+            store.save_dedup(delta.records)
+        if delta.retired:
+            store.delete_stories(delta.retired)
+        if delta.stories:
+            store.save_stories([Story(sid, [Article(id=aid, text="") for aid in members])
+                                for sid, members in delta.stories.items()])
+
+    def _rebrief(self, store: Store, state: StoryState, changed: dict[str, list[str]]
+                 ) -> int:
+        briefs = self.brief([s for s in self.load_stories(changed, store.articles) if s.articles])
+        store.save_briefs(briefs)
+        return len(briefs)
+
+    def load_stories(self, changed: dict[str, list[str]],
+                     fetch: Callable[..., list[Article]]) -> list[Story]:
+        """Stories from their members (as a :class:`Delta` gives them), with the articles
+        ``fetch(ids=...)`` returns and the dedup records the state holds for them."""
+        state = self.state
+        ids = [aid for members in changed.values() for aid in members]
+        articles = {a.id: a for a in fetch(ids=ids)}
+        docs = [state.links.current[aid] for aid in ids if aid in state.links.current]
+        records = {r.id: r for r in state.records(docs)}
+        return [_story(sid, members, articles, records)
+                for sid, members in sorted(changed.items())]
+
+
+def _story(sid: str, members: Sequence[str], articles: dict[str, Article],
+           records: dict[str, DedupRecord]) -> Story:
+    found = stream_order([articles[aid] for aid in members if aid in articles])
+    return Story(sid, found, {a.id: records[a.id] for a in found if a.id in records})
+
+
+def _has_checkpoint(path: Path) -> bool:
+    return (path / "stamp.json").exists() or (
+        path.with_name(path.name + ".old") / "stamp.json").exists()
