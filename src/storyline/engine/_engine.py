@@ -112,6 +112,9 @@ class Engine:
     def state(self) -> StoryState:
         """The online state: the checkpoint's when there is one, else a new one."""
         if self._state is None:
+            start = getattr(self.executor, "start", None)
+            if start is not None:
+                start()  # forked before the dedup index's threads exist
             if self.state_dir is not None and _has_checkpoint(self.state_dir):
                 self._state = StoryState.load(self.state_dir, self.config, workers=self.workers)
             else:

@@ -54,13 +54,20 @@ class LocalExecutor:
         return self._pool is not None or (os.name == "posix"
                                           and threading.active_count() == 1)
 
-    def map(self, fn: Callable[[J], R], items: Iterable[J]) -> Iterator[R]:
-        todo = list(items)
-        if self.workers < 2 or len(todo) < self.min_items or not self._usable():
-            return map(fn, todo)
-        if self._pool is None:
+    def start(self) -> bool:
+        """Fork the workers now, while no other thread runs (an engine starts its pool
+        before its dedup index starts threads); False when that cannot be done safely."""
+        if self._pool is None and self.workers > 1 and self._usable():
             self._pool = ProcessPoolExecutor(self.workers,
                                              mp_context=multiprocessing.get_context("fork"))
+            self._pool.submit(os.getpid).result()  # fork now, not at the first real job
+        return self._pool is not None
+
+    def map(self, fn: Callable[[J], R], items: Iterable[J]) -> Iterator[R]:
+        todo = list(items)
+        if self.workers < 2 or len(todo) < self.min_items or not self.start():
+            return map(fn, todo)
+        assert self._pool is not None
         return self._pool.map(fn, todo, chunksize=self.chunksize)
 
     def close(self) -> None:
