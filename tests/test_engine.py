@@ -80,6 +80,9 @@ def test_updates_through_a_store_match_the_batch_and_nothing_new_costs_nothing(
                 result = engine.update()
                 assert result.contents == len(order[start:start + 5])
         assert _stored_stories(store) == batch
+        # the checkpoint keeps no texts: the dedup index reads them back from the store
+        assert (tmp_path / "news.db.engine" / "dedup" / "meta.json").exists()
+        assert not (tmp_path / "news.db.engine" / "dedup" / "texts.jsonl").exists()
         briefs = {b["story"]: b for b in store.briefs()}
         assert set(briefs) == set(batch.values())
         for sid, b in briefs.items():

@@ -827,8 +827,11 @@ class DedupIndex:
                                                     self._parent))
         return per_id + arrays + len(self._exact) * 120 + self._postings.nbytes
 
-    def save(self, path: str | Path) -> None:
-        """Write the index to folder ``path`` atomically (a crash leaves the old copy)."""
+    def save(self, path: str | Path, *, texts: bool = True) -> None:
+        """Write the index to folder ``path`` atomically (a crash leaves the old copy).
+
+        ``texts=False`` leaves the texts out: whoever loads it supplies a store that
+        holds them already (a database the articles were read from)."""
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
         if tmp.exists():
@@ -846,6 +849,7 @@ class DedupIndex:
         )
         meta = {
             "format": _FORMAT,
+            "texts": texts,
             "ids": self.ids,
             "exact": {k.hex(): v for k, v in self._exact.items()},
             "matches": [
@@ -855,9 +859,10 @@ class DedupIndex:
             ],
         }
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-        with (tmp / "texts.jsonl").open("w", encoding="utf-8") as fh:
-            for doc in range(len(self.ids)):
-                fh.write(json.dumps(self.texts[doc]) + "\n")
+        if texts:
+            with (tmp / "texts.jsonl").open("w", encoding="utf-8") as fh:
+                for doc in range(len(self.ids)):
+                    fh.write(json.dumps(self.texts[doc]) + "\n")
         old = path.with_name(path.name + ".old")
         if path.exists():
             if old.exists():
@@ -869,7 +874,9 @@ class DedupIndex:
 
     @classmethod
     def load(cls, path: str | Path, config: DedupConfig | None = None, *,
-             workers: int | None = None) -> DedupIndex:
+             workers: int | None = None, texts: TextStore | None = None) -> DedupIndex:
+        """Read an index saved by :meth:`save`; ``texts``: the store of an index saved
+        without its texts (it must hold text ``n`` of every doc ``n``)."""
         path = Path(path)
         if not (path / "meta.json").exists() and path.with_name(path.name + ".old").exists():
             path = path.with_name(path.name + ".old")  # killed between the two renames
@@ -883,7 +890,10 @@ class DedupIndex:
                 f"{path}: dedup index format {meta.get('format')} is from another version of "
                 f"storyline (this one writes format {_FORMAT}); delete the folder and run "
                 "again to rebuild it")
-        index = cls(config, workers=workers)
+        if not meta.get("texts", True) and texts is None:
+            raise StorylineError(f"{path}: this dedup index was saved without its texts; "
+                                 "load it with the store that holds them")
+        index = cls(config, store=texts, workers=workers)
         index.ids = list(meta["ids"])
         index._doc_of = {i: n for n, i in enumerate(index.ids)}
         index._published = array("d", arrays["published"].tolist())
@@ -897,7 +907,8 @@ class DedupIndex:
                   [tuple(p) for p in m["passages"]])
             for m in meta["matches"]
         ]
-        with (path / "texts.jsonl").open(encoding="utf-8") as fh:
-            for doc, line in enumerate(fh):
-                index.texts[doc] = json.loads(line)
+        if meta.get("texts", True):
+            with (path / "texts.jsonl").open(encoding="utf-8") as fh:
+                for doc, line in enumerate(fh):
+                    index.texts[doc] = json.loads(line)
         return index

@@ -116,9 +116,10 @@ class Engine:
             if start is not None:
                 start()  # forked before the dedup index's threads exist
             if self.state_dir is not None and _has_checkpoint(self.state_dir):
-                self._state = StoryState.load(self.state_dir, self.config, workers=self.workers)
+                self._state = StoryState.load(self.state_dir, self.config, workers=self.workers,
+                                              store=self.store)
             else:
-                self._state = StoryState(self.config, workers=self.workers)
+                self._state = StoryState(self.config, workers=self.workers, store=self.store)
         return self._state
 
     def checkpoint_seq(self) -> int:
@@ -154,7 +155,7 @@ class Engine:
         store = self._need_store()
         if self._state is not None:
             self._state.close()
-        self._state = StoryState(self.config, workers=self.workers)
+        self._state = StoryState(self.config, workers=self.workers, store=store)
         if self.state_dir is not None:
             for path in (self.state_dir, self.state_dir.with_name(self.state_dir.name + ".old"),
                          self.state_dir.with_name(self.state_dir.name + ".tmp")):

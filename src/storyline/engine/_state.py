@@ -21,12 +21,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..cluster import ClusterConfig, OnlineClusterer
 from ..dedup import DedupConfig, DedupIndex, stream_order
 from ..errors import StorylineError
 from ..model import Article, DedupRecord
+from ._texts import StoreTexts
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 __all__ = ["Delta", "EngineConfig", "EngineStateError", "StoryState", "doc_id"]
 
@@ -86,12 +90,21 @@ class _Links:
 class StoryState:
     """Dedup index + clusterer + links; :meth:`add` places a batch of docs."""
 
-    def __init__(self, config: EngineConfig | None = None, *, workers: int | None = None
-                 ) -> None:
+    def __init__(self, config: EngineConfig | None = None, *, workers: int | None = None,
+                 store: Store | None = None) -> None:
+        """``store``: where the docs' texts can be read back (then the checkpoint holds
+        none of them); without one, the state keeps every text."""
         self.config = config or EngineConfig()
-        self.index = DedupIndex(self.config.dedup, workers=workers)
-        self.clusterer = OnlineClusterer(self.config.cluster)
         self.links = _Links()
+        self._texts = StoreTexts(store, self._key_of) if store is not None else None
+        self.index = DedupIndex(self.config.dedup, store=self._texts, workers=workers)
+        self.clusterer = OnlineClusterer(self.config.cluster)
+
+    def _key_of(self, doc: int) -> tuple[str, int]:
+        """The stored (article id, version number) a doc was read from."""
+        name = self.index.ids[doc]
+        aid = self.links.article.get(name)
+        return (name, 1) if aid is None else (aid, int(name.rsplit("#v", 1)[1]))
 
     @property
     def seq(self) -> int:
@@ -199,7 +212,7 @@ class StoryState:
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
-        self.index.save(tmp / "dedup")
+        self.index.save(tmp / "dedup", texts=self._texts is None)
         with (tmp / "state.pkl").open("wb") as fh:
             pickle.dump({"clusterer": self.clusterer, "links": self.links}, fh,
                         protocol=pickle.HIGHEST_PROTOCOL)
@@ -214,10 +227,12 @@ class StoryState:
         os.replace(tmp, path)
         if old.exists():
             shutil.rmtree(old)
+        if self._texts is not None:
+            self._texts.flush()
 
     @classmethod
     def load(cls, path: str | Path, config: EngineConfig | None = None, *,
-             workers: int | None = None) -> StoryState:
+             workers: int | None = None, store: Store | None = None) -> StoryState:
         """Continue from a checkpoint; refused when it was built with other settings."""
         path = Path(path)
         if not (path / "stamp.json").exists() and path.with_name(path.name + ".old").exists():
@@ -234,11 +249,15 @@ class StoryState:
                 "'storyline refresh --rebuild' to rebuild it from the stored articles")
         state = cls.__new__(cls)
         state.config = config
-        state.index = DedupIndex.load(path / "dedup", config.dedup, workers=workers)
         with (path / "state.pkl").open("rb") as fh:
             data = pickle.load(fh)  # noqa: S301 - our own checkpoint, written above
         state.clusterer = data["clusterer"]
         state.links = data["links"]
+        state._texts = StoreTexts(store, state._key_of) if store is not None else None
+        state.index = DedupIndex.load(path / "dedup", config.dedup, workers=workers,
+                                      texts=state._texts)
+        if state._texts is not None:
+            state._texts.restore(len(state.index))
         return state
 
 

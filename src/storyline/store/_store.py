@@ -289,6 +289,19 @@ class Store:
 
         self._write(work)
 
+    def version_texts(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
+        """The normalized text of each ``(article id, version number)`` stored."""
+        wanted = set(keys)
+        out: dict[tuple[str, int], str] = {}
+        for batch in _batches(sorted({aid for aid, _ in wanted}), self.batch_size):
+            with self._reading() as session:
+                for aid, number, text in session.execute(
+                        select(VersionRow.id, VersionRow.number, VersionRow.text)
+                        .where(VersionRow.id.in_(batch))):
+                    if (aid, number) in wanted:
+                        out[(aid, number)] = text
+        return out
+
     def delete_stories(self, ids: Iterable[str]) -> int:
         """Remove stories (and their members and briefs) that no longer exist."""
         wanted = list(dict.fromkeys(ids))
