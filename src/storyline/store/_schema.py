@@ -22,6 +22,7 @@ from ._keys import KEY_LENGTH
 from ._types import JSONType, UTCDateTime
 
 __all__ = [
+    "AnalysisRow",
     "ArticleRow",
     "Base",
     "BriefRow",
@@ -173,3 +174,16 @@ class BriefRow(Base):
     headline: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]]
     saved: Mapped[datetime]
+
+
+class AnalysisRow(Base):
+    """What a stage computed once for one text (``kind`` says which analysis and its
+    version), so that no later run computes it again: keyed by the text's digest."""
+
+    __tablename__ = "analyses"
+    __table_args__ = (UniqueConstraint("text_hash", "kind"),)
+
+    pk: Mapped[int] = mapped_column(_Id, primary_key=True, autoincrement=True)
+    text_hash: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]]

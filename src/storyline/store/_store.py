@@ -31,6 +31,7 @@ from ._export import FORMATS, write_export
 from ._keys import article_key, content_hash
 from ._migrate import upgrade
 from ._schema import (
+    AnalysisRow,
     ArticleRow,
     BriefRow,
     DedupRow,
@@ -46,7 +47,7 @@ __all__ = ["AddResult", "Store"]
 T = TypeVar("T")
 BATCH_SIZE = 500
 _RETRIES = 3
-_TABLES = {"articles": ArticleRow, "article_versions": VersionRow, "dedup_records": DedupRow,
+_TABLES = {"analyses": AnalysisRow, "articles": ArticleRow, "article_versions": VersionRow, "dedup_records": DedupRow,
            "stories": StoryRow, "story_members": StoryMemberRow, "briefs": BriefRow,
            "runs": RunRow}
 
@@ -301,6 +302,29 @@ class Store:
                     if (aid, number) in wanted:
                         out[(aid, number)] = text
         return out
+
+    def analyses(self, kind: str, hashes: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Stored analyses of ``kind`` for these text digests (those that have one)."""
+        out: dict[str, dict[str, Any]] = {}
+        for batch in _batches(sorted(set(hashes)), self.batch_size):
+            with self._reading() as session:
+                out.update(session.execute(
+                    select(AnalysisRow.text_hash, AnalysisRow.data).where(
+                        AnalysisRow.kind == kind, AnalysisRow.text_hash.in_(batch))).tuples())
+        return out
+
+    def save_analyses(self, kind: str, items: dict[str, dict[str, Any]]) -> int:
+        """Store analyses of ``kind`` by text digest; one already stored is kept."""
+        def work(session: Session, batch: list[tuple[str, dict[str, Any]]]) -> None:
+            have = set(session.scalars(select(AnalysisRow.text_hash).where(
+                AnalysisRow.kind == kind, AnalysisRow.text_hash.in_([h for h, _ in batch]))))
+            rows = [{"text_hash": h, "kind": kind, "data": d} for h, d in batch if h not in have]
+            if rows:
+                session.execute(insert(AnalysisRow), rows)
+
+        for batch in _batches(items.items(), self.batch_size):
+            self._write(partial(work, batch=batch))
+        return len(items)
 
     def delete_stories(self, ids: Iterable[str]) -> int:
         """Remove stories (and their members and briefs) that no longer exist."""
