@@ -418,10 +418,12 @@ def test_cli_ingest_and_export(tmp_path: Path) -> None:
     runner = CliRunner()
     first = runner.invoke(cli, ["ingest", str(ROOT / "sample"), "--db", str(db)])
     assert first.exit_code == 0, first.output
-    assert len([line for line in first.stdout.splitlines() if line.startswith("{")]) == 22
+    assert first.stdout == ""  # with --db the articles go to the database, not stdout
     assert "22 new, 0 updated, 0 unchanged" in first.stderr
-    again = runner.invoke(cli, ["ingest", str(ROOT / "sample"), "--db", f"sqlite:///{db}"])
+    again = runner.invoke(cli, ["ingest", str(ROOT / "sample"), "--db", f"sqlite:///{db}",
+                                "--format", "jsonl"])
     assert "0 new, 0 updated, 22 unchanged" in again.stderr
+    assert len([line for line in again.stdout.splitlines() if line.startswith("{")]) == 22
     exported = runner.invoke(cli, ["export", "--db", str(db), "--format", "csv"])
     assert exported.exit_code == 0
     assert len(list(csv.DictReader(io.StringIO(exported.stdout)))) == 22

@@ -184,15 +184,16 @@ def cli(ctx: click.Context, config_file: Path | None) -> None:
 
 @cli.command()
 @_common
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default="jsonl",
-              show_default=True, help="jsonl: one article per line; json: one array.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default=None,
+              help="jsonl: one article per line; json: one array. Default: jsonl, or no "
+                   "output at all with --db (the articles go to the database).")
 @click.option("--original", is_flag=True, help="Also output the text and title as received.")
 @click.option("--db", metavar="URL",
               help="Also store the articles: a file path or sqlite:///FILE, or postgresql://... "
                    "A changed page becomes a new version of its article; re-running is safe.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
               help="Articles per database transaction (with --db).")
-def ingest(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str, original: bool,
+def ingest(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str | None, original: bool,
            db: str | None, batch_size: int) -> None:
     """Read and normalize articles (INPUT: files, folders or -).
 
@@ -211,11 +212,14 @@ def ingest(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str, origina
             added = store.add_articles(articles, progress=bar)
         extra = (f"stored in {display_url(store.url)}: {added.new} new, {added.updated} updated, "
                  f"{added.unchanged} unchanged")
-    rows = [a.to_dict(original=original) for a in articles]
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    else:
-        _emit_jsonl(rows)
+    if fmt is None and store is None:
+        fmt = "jsonl"
+    if fmt is not None:
+        rows = [a.to_dict(original=original) for a in articles]
+        if fmt == "json":
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        else:
+            _emit_jsonl(rows)
     run.summary(len(articles), extra)
 
 
@@ -414,6 +418,85 @@ def eval_clusters(corpus: Path, fmt: str, quiet: bool) -> None:
                f"F1 {s.bcubed_f1:.3f}")
     click.echo(f"  pairwise  P {s.pairwise_precision:.3f}  R {s.pairwise_recall:.3f}  "
                f"F1 {s.pairwise_f1:.3f}")
+
+
+@eval_.command(name="quotes")
+@click.argument("corpora", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--gold", "gold_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Folder of quotes-*.jsonl gold files (default: docs/gold "
+              "of the checkout, or ./docs/gold).")
+@click.option("--split", type=click.Choice(["tune", "report", "all"]), default="all",
+              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--errors", is_flag=True, help="List every error (missed, false positive, "
+              "wrong speaker).")
+def eval_quotes(corpora: tuple[Path, ...], gold_dir: Path | None, split: str, fmt: str,
+                errors: bool) -> None:
+    """Quote detection and speaker attribution on CORPORA against hand-labelled spans.
+
+    Each CORPUS folder holds articles.jsonl; its gold is CORPUS/quotes.jsonl with
+    quotes-articles.tsv, or the quotes-*.jsonl in the gold folder whose records name the
+    corpus folder (docs/gold/quotes-basil.jsonl for .../basil). See docs/quotes.md.
+    """
+    from .evaluate.quotes import default_gold_dirs, find_gold, load_quote_gold, score_quotes
+
+    dirs = [gold_dir] if gold_dir else default_gold_dirs()
+    splits = ("tune", "report") if split == "all" else (split,)
+    try:
+        results = []
+        for corpus in corpora:
+            gold = load_quote_gold(*find_gold(corpus, dirs))
+            results.append((corpus, score_quotes(corpus, gold, splits=splits)))
+    except StorylineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for corpus, by_split in results:
+        for name in (*splits, "all") if split == "all" else splits:
+            s = by_split.get(name)
+            if s is None:
+                continue
+            if fmt == "json":
+                click.echo(json.dumps({"corpus": str(corpus), "split": name,
+                                       **s.to_dict(errors=errors)}))
+                continue
+            click.echo(f"{corpus} [{name}]: {s.articles} articles, {s.gold_direct} gold direct "
+                       f"quotes, {s.predicted} predicted")
+            click.echo(f"  detection  P {s.precision:.3f}  R {s.recall:.3f}  F1 {s.f1:.3f}  "
+                       f"({s.matched_scare_or_title} predicted on scare/title spans)")
+            click.echo(f"  speaker    accuracy {s.speaker_accuracy:.3f} ({s.speaker_correct}/"
+                       f"{s.named_gold} named)  predicted on null gold {s.null_speaker_rate:.3f} "
+                       f"({s.null_gold_predicted}/{s.null_gold})  not person/org "
+                       f"{s.not_person_or_org}/{s.speakers_predicted}")
+            if errors:
+                for e in s.errors:
+                    click.echo("    " + json.dumps(e, ensure_ascii=False))
+
+
+@eval_.command(name="figures")
+@click.argument("corpora", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), help="Stories per corpus (first N by id).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def eval_figures_cmd(corpora: tuple[Path, ...], seed: int, limit: int | None, fmt: str) -> None:
+    """Figures and agreements of the brief, by perturbing shared figures.
+
+    For each gold story of each CORPUS (articles.jsonl and gold.tsv), every figure two
+    independent outlets share is changed by a seeded ±10-30% in one of them; the brief
+    must then report a difference with both values and never an agreement citing both.
+    Every `conflict` of the unchanged briefs is listed for hand-checking.
+    """
+    from .evaluate.figures import eval_figures
+
+    try:
+        scores = [eval_figures(c, seed=seed, limit=limit) for c in corpora]
+    except StorylineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for s in scores:
+        click.echo(json.dumps(s.to_dict(), ensure_ascii=False) if fmt == "json"
+                   else s.format_text())
 
 
 _STATE_HELP = ("Folder of the engine's checkpoint (dedup index, story state); default: "

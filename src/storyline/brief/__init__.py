@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -31,11 +32,11 @@ from ..model import (
     TimelineEntry,
 )
 from ._differences import Aliases, FigureRef, discrepancies, group_figures
-from ._figures import extract_figures
-from ._quotes import RawQuote, find_quotes
-from ._sentences import RELATED, SentenceTable
+from ._figures import extract_figures, holder_of, quantity_of
+from ._quotes import RawQuote, find_quotes, sentences_to_parse
+from ._sentences import RELATED, SAME_CLAIM, SentenceTable, _terms
 
-__all__ = ["brief", "build_brief", "independent_units"]
+__all__ = ["RawQuote", "article_quotes", "brief", "build_brief", "independent_units"]
 
 _ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "LAW"}
 
@@ -159,25 +160,48 @@ def _salient(table: SentenceTable) -> list[int]:
     return picked
 
 
+def _quote_sentences(table: SentenceTable) -> list[int]:
+    """Sentences the quote attribution needs parsed (see ``sentences_to_parse``)."""
+    first: dict[int, int] = {}
+    by_article: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for i in range(len(table)):
+        first.setdefault(table.article_of[i], i)
+        by_article[table.article_of[i]].append(table.spans[i])
+    return [first[n] + k for n, a in enumerate(table.articles)
+            for k in sentences_to_parse(a.text, by_article[n])]
+
+
+# article -> sentence position -> (start, end, label) of PERSON and ORG names in it
+_Names = dict[int, dict[int, list[tuple[int, int, str]]]]
+
+
 def _ner(table: SentenceTable, units: dict[str, str], limit: int = 20
-         ) -> tuple[list[Entity], dict[int, dict[int, list[tuple[int, int]]]]]:
-    """The story's named entities with the sources that mention them, and PERSON spans
-    per (article, sentence position), relative to the sentence, for quote attribution."""
+         ) -> tuple[list[Entity], _Names, dict[int, Any]]:
+    """The story's named entities with the sources that mention them, PERSON/ORG spans per
+    (article, sentence position), relative to the sentence, and the parses of the
+    sentences quote attribution reads, by sentence index (one pass of spaCy for both)."""
     nlp = load_nlp()
-    wanted = _salient(table)
+    quoted = set(_quote_sentences(table))
+    salient = set(_salient(table))
+    wanted = sorted(salient | quoted)
     labels: dict[str, str] = {}
-    persons: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-    with nlp.select_pipes(enable=["tok2vec", "ner"]):
+    persons: _Names = defaultdict(lambda: defaultdict(list))
+    parsed: dict[int, Any] = {}
+    with nlp.select_pipes(enable=["tok2vec", "tagger", "parser", "attribute_ruler", "ner"]):
         docs = nlp.pipe([table.text(i) for i in wanted], batch_size=64)
         for i, doc in zip(wanted, docs, strict=True):
+            if i in quoted:
+                parsed[i] = doc
+            if i not in salient:
+                continue  # parsed for quotes only: entity counts stay as they were
             for ent in doc.ents:
-                if ent.label_ == "PERSON":
+                if ent.label_ in ("PERSON", "ORG"):
                     persons[table.article_of[i]][table.position[i]].append(
-                        (ent.start_char, ent.end_char))
+                        (ent.start_char, ent.end_char, ent.label_))
                 if ent.label_ in _ENTITY_LABELS and len(ent.text) > 1:
                     labels.setdefault(ent.text, ent.label_)
     if not labels:
-        return [], persons
+        return [], persons, parsed
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(
         re.escape(n) for n in sorted(labels, key=len, reverse=True)) + r")(?!\w)")
     found: dict[str, dict[str, Citation]] = defaultdict(dict)
@@ -189,18 +213,28 @@ def _ner(table: SentenceTable, units: dict[str, str], limit: int = 20
                        list(cites.values()))
                 for name, cites in found.items()]
     entities.sort(key=lambda e: (-e.sources, -len(e.citations), e.name))
-    return entities[:limit], persons
+    return entities[:limit], persons, parsed
+
+
+def _article_quotes(table: SentenceTable, persons: _Names,
+                    parsed: dict[int, Any]) -> list[list[RawQuote]]:
+    """Each article's quotations, from the sentence parses ``_ner`` made."""
+    by_article: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    docs: dict[int, dict[int, Any]] = defaultdict(dict)
+    for i in range(len(table)):
+        n = table.article_of[i]
+        if i in parsed:
+            docs[n][len(by_article[n])] = parsed[i]
+        by_article[n].append(table.spans[i])
+    return [find_quotes(a.text, by_article[n], docs[n], persons.get(n, {}))
+            for n, a in enumerate(table.articles)]
 
 
 def _quotes(table: SentenceTable, units: dict[str, str],
-            persons: dict[int, dict[int, list[tuple[int, int]]]]) -> list[Quote]:
+            persons: _Names, parsed: dict[int, Any]) -> list[Quote]:
     raw: list[tuple[Article, RawQuote]] = []
-    by_article: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for i in range(len(table)):
-        by_article[table.article_of[i]].append(table.spans[i])
-    for n, a in enumerate(table.articles):
-        for q in find_quotes(a.text, by_article[n], persons.get(n, {})):
-            raw.append((a, q))
+    for a, found in zip(table.articles, _article_quotes(table, persons, parsed), strict=True):
+        raw.extend((a, q) for q in found)
     groups: list[list[tuple[Article, RawQuote]]] = []
     folded = [" ".join(tokens(a.text[q.start:q.end])) for a, q in raw]
     index_of: list[int] = []
@@ -233,19 +267,111 @@ def _quotes(table: SentenceTable, units: dict[str, str],
     return out
 
 
+def article_quotes(article: Article) -> list[RawQuote]:
+    """The quotations of one article with their speakers, as the brief finds them
+    (offsets into ``article.text``); what ``storyline eval quotes`` scores."""
+    table = SentenceTable.build([article], {article.id: article.id})
+    _, persons, parsed = _ner(table, {article.id: article.id})
+    return _article_quotes(table, persons, parsed)[0]
+
+
 def _facts(table: SentenceTable, units: dict[str, str]) -> tuple[list[Fact], list]:
     refs: list[FigureRef] = []
+    by_sentence: dict[int, list[int]] = defaultdict(list)  # sentence -> indices into refs
     for i in range(len(table)):
         a = table.articles[table.article_of[i]]
         s, e = table.spans[i]
         prev = table.text(i - 1) if i and table.article_of[i - 1] == table.article_of[i] else ""
         for f in extract_figures(a.text, s, e, prev):
             ts = a.published.timestamp() if a.published else None
-            refs.append(FigureRef(f, a.id, units[a.id], a.text, ts, (s, e)))
+            near = frozenset(_terms(a.text[max(s, f.start - 50):f.start])
+                             + _terms(a.text[f.end:min(e, f.end + 50)]))
+            by_sentence[i].append(len(refs))
+            refs.append(FigureRef(f, a.id, units[a.id], a.text, ts, (s, e), near))
+    _parse_quantities(table, refs, by_sentence)
+    _related_sentences(table, refs, by_sentence)
     names = sorted({r.figure.holder for r in refs if r.figure.holder})
     proper = [n for a in table.articles for n in _long_names(a.text)]
-    groups = group_figures(refs, Aliases(names + proper))
+    aliases = Aliases(names + proper)
+    groups = group_figures(refs, aliases, _claim_pairs(table, refs, by_sentence))
     return [r.fact() for r in refs], discrepancies(groups)
+
+
+_QUANTIFIED = ("count", "money", "percent")
+
+
+def _parse_quantities(table: SentenceTable, refs: list[FigureRef],
+                      by_sentence: dict[int, list[int]]) -> None:
+    """Set each figure's quantity from the dependency parse of its sentence; only sentences
+    with figures are parsed (tagger and parser, no NER)."""
+    wanted = [i for i in sorted(by_sentence)
+              if any(refs[k].figure.kind in _QUANTIFIED for k in by_sentence[i])]
+    if not wanted:
+        return
+    nlp = load_nlp()
+    with nlp.select_pipes(enable=["tok2vec", "tagger", "parser", "attribute_ruler"]):
+        docs = nlp.pipe([table.text(i) for i in wanted], batch_size=64)
+        for i, doc in zip(wanted, docs, strict=True):
+            s = table.spans[i][0]
+            for k in by_sentence[i]:
+                f = refs[k].figure
+                if f.kind in _QUANTIFIED and not f.conversion:
+                    f.quantity = quantity_of(doc, f.start - s, f.end - s, f.kind)
+                    f.holder = holder_of(doc, f.start - s, f.end - s)
+
+
+def _related_sentences(table: SentenceTable, refs: list[FigureRef],
+                       by_sentence: dict[int, list[int]]) -> None:
+    """Give each figure the sentences of other articles about the same thing as its own."""
+    with_figures = sorted(by_sentence)
+    if not with_figures:
+        return
+    idx = np.array(with_figures)
+    sub = table.sim[np.ix_(idx, idx)]
+    for r, i in enumerate(with_figures):
+        related = frozenset(
+            (table.articles[table.article_of[j]].id, table.spans[j][0])
+            for j in (with_figures[c] for c in np.nonzero(sub[r] >= RELATED)[0].tolist())
+            if table.article_of[j] != table.article_of[i])
+        for k in by_sentence[i]:
+            refs[k].related = related
+
+
+def _claim_pairs(table: SentenceTable, refs: list[FigureRef],
+                 by_sentence: dict[int, list[int]]) -> list[tuple[int, int]]:
+    """Figures that differ between two sentences of two sources that otherwise make one
+    claim: where each sentence has exactly one figure of a kind the other lacks, the two
+    are one quantity given two values (unless their parsed quantities differ)."""
+    pairs: list[tuple[int, int]] = []
+    with_figures = sorted(by_sentence)
+    if not with_figures:
+        return pairs
+    idx = np.array(with_figures)
+    rows, cols = np.nonzero(table.sim[np.ix_(idx, idx)] >= SAME_CLAIM)
+    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        i, j = with_figures[r], with_figures[c]
+        if i >= j or table.unit_of[i] == table.unit_of[j]:
+            continue
+        for kind in _QUANTIFIED:
+            a = [k for k in by_sentence[i] if refs[k].figure.kind == kind
+                 and not refs[k].figure.conversion and refs[k].figure.value is not None]
+            b = [k for k in by_sentence[j] if refs[k].figure.kind == kind
+                 and not refs[k].figure.conversion and refs[k].figure.value is not None]
+            va = {refs[k].figure.value for k in a}
+            vb = {refs[k].figure.value for k in b}
+            only_a = [k for k in a if refs[k].figure.value not in vb]
+            only_b = [k for k in b if refs[k].figure.value not in va]
+            if len(only_a) != 1 or len(only_b) != 1:
+                continue
+            fa, fb = refs[only_a[0]].figure, refs[only_b[0]].figure
+            if kind == "money" and fa.unit != fb.unit:
+                continue
+            if fa.quantity and fb.quantity and fa.quantity != fb.quantity:
+                continue
+            if fa.value and fb.value and not 0.1 <= fa.value / fb.value <= 10:
+                continue
+            pairs.append((only_a[0], only_b[0]))
+    return pairs
 
 
 def _long_names(text: str) -> list[str]:
@@ -287,8 +413,8 @@ def build_brief(story: Story) -> Brief:
     if n_units < 2:
         exclusives = {}  # with one source, "only one source reports" is everything
     facts, diffs = _facts(table, units)
-    entities, persons = _ner(table, units) if articles else ([], {})
-    quotes = _quotes(table, units, persons) if articles else []
+    entities, persons, parsed = _ner(table, units) if articles else ([], {}, {})
+    quotes = _quotes(table, units, persons, parsed) if articles else []
     timeline = [
         TimelineEntry(a.id, a.source, a.published, a.title,
                       records[a.id].relation if a.id in records else "original",

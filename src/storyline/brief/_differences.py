@@ -11,12 +11,13 @@ exact one (``approximation``); with none of these it is a ``conflict``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..model import Citation, Discrepancy, Fact
 from ._figures import Figure
 
-__all__ = ["FigureRef", "Aliases", "group_figures", "classify_group"]
+__all__ = ["FigureRef", "Aliases", "comparable", "group_figures", "classify_group"]
 
 
 @dataclass(slots=True)
@@ -27,6 +28,9 @@ class FigureRef:
     text: str  # the article text, for citations
     published: float | None = None  # the article's publication time (epoch seconds)
     sentence: tuple[int, int] | None = None  # span of the sentence holding the figure
+    near: frozenset[str] = frozenset()  # content-word stems next to the figure
+    related: frozenset[tuple[str, int]] = frozenset()  # (article, sentence start) of the
+    # sentences of other articles that are about the same thing as this one (cosine >= 0.2)
 
     def fact(self, group: str = "") -> Fact:
         f = self.figure
@@ -68,30 +72,77 @@ class Aliases:
         return any(sa <= full and sb <= full for full in self._long)
 
 
-def group_figures(refs: list[FigureRef], aliases: Aliases) -> list[list[FigureRef]]:
-    """Comparable figures together; a figure joins the first group it is compatible with."""
+def comparable(a: FigureRef, b: FigureRef, aliases: Aliases) -> bool:
+    """Whether two figures may be one quantity of one subject (so that their values compare).
+
+    Same kind (and currency), the same order of magnitude, holders that may name one
+    party, not moving opposite ways, not two figures of one sentence; and the same
+    quantity: equal parsed quantities where both are known ("dead" is never compared with
+    "missing"), else the same measure noun, else content words in common next to the
+    figure (three, or two when the two sentences are about the same thing).
+    """
+    f, g = a.figure, b.figure
+    if f.kind != g.kind or (f.kind == "money" and f.unit != g.unit):
+        return False
+    if f.value is None or g.value is None:
+        return False
+    if f.value and g.value and not 0.1 <= f.value / g.value <= 10:
+        return False  # a per-share price and a market value are different quantities
+    if a.article == b.article and a.sentence == b.sentence and (
+            _signature(f, ("time", "peak")) == _signature(g, ("time", "peak"))):
+        return False  # two figures of one sentence are two quantities, unless of two times
+    if not aliases.same(f.holder, g.holder):
+        return False
+    if {f.direction, g.direction} >= {"up", "down"}:
+        return False
+    if f.change != g.change:
+        return False  # a change ("fell by 92,000") is not a level ("fell to 498,000")
+    if f.quantity and g.quantity:
+        return f.quantity == g.quantity
+    if f.quantity or g.quantity:  # one known: the other's measure noun must say the same
+        known, other = (f, g) if f.quantity else (g, f)
+        if other.measure:
+            return known.quantity == other.measure
+    elif f.measure and g.measure:
+        return f.measure == g.measure
+    shared = len(a.near & b.near)
+    related = b.sentence is not None and (b.article, b.sentence[0]) in a.related
+    return shared >= 3 or (shared >= 2 and related)
+
+
+def group_figures(refs: list[FigureRef], aliases: Aliases,
+                  pairs: list[tuple[int, int]] | None = None) -> list[list[FigureRef]]:
+    """Comparable figures together; a figure joins the first group whose every member it is
+    comparable with. ``pairs`` (indices into ``refs``) are figures already known to be one
+    quantity (the differing figures of two sentences that otherwise make one claim); they
+    start groups of their own."""
     groups: list[list[FigureRef]] = []
-    for ref in refs:
-        f = ref.figure
-        if f.kind in ("time", "date") or f.conversion or f.measure is None or f.value is None:
+    by_key: dict[tuple[str, str], list[list[FigureRef]]] = {}  # only like kinds can compare
+
+    def key(r: FigureRef) -> tuple[str, str]:
+        return r.figure.kind, r.figure.unit if r.figure.kind == "money" else ""
+
+    placed: set[int] = set()
+    for i, j in pairs or []:
+        if i in placed or j in placed:
             continue
-        for group in groups:
-            g = group[0].figure
-            if g.kind != f.kind or g.measure != f.measure:
-                continue
-            if f.kind == "money" and g.unit != f.unit:
-                continue
-            if g.value and f.value and not 0.1 <= f.value / g.value <= 10:
-                continue  # a per-share price and a market value are different quantities
-            if not all(aliases.same(o.figure.holder, f.holder) for o in group):
-                continue
-            directions = {o.figure.direction for o in group} | {f.direction}
-            if {"up", "down"} <= directions:
-                continue
-            group.append(ref)
-            break
+        groups.append([refs[i], refs[j]])
+        by_key.setdefault(key(refs[i]), []).append(groups[-1])
+        placed.update((i, j))
+    for n, ref in enumerate(refs):
+        f = ref.figure
+        if n in placed or f.kind in ("time", "date") or f.conversion or f.value is None:
+            continue
+        if f.measure is None and f.quantity is None and not ref.near:
+            continue
+        candidates = by_key.setdefault(key(ref), [])
+        for group in candidates:
+            if all(comparable(o, ref, aliases) for o in group):
+                group.append(ref)
+                break
         else:
             groups.append([ref])
+            candidates.append(groups[-1])
     return groups
 
 
@@ -116,6 +167,29 @@ def _strong_time(f: Figure) -> tuple[str, ...]:
     return tuple(sorted(q.lower() for q in clock + tuple(f.qualifiers.get("peak", []))))
 
 
+def _digits(f: Figure) -> int:
+    """Significant digits of the figure as written: "$43 million" 2, "$43,885,310" 8."""
+    m = re.search(r"\d[\d,]*(?:\.\d+)?", f.text)
+    if not m:
+        return 0
+    digits = m.group(0).replace(",", "").replace(".", "").lstrip("0")
+    return len(digits.rstrip("0")) if "." not in m.group(0) else len(digits)
+
+
+def _prune(group: list[FigureRef]) -> list[FigureRef]:
+    """Where two sources give one value, a source's other values in the group measure
+    something else: "$44 million in taxes" agreed, "$141 million earned" beside it."""
+    units: dict[float, set[str]] = {}
+    for r in group:
+        units.setdefault(round(r.figure.value or 0.0, 6), set()).add(r.unit)
+    shared = {v for v, u in units.items() if len(u) >= 2}
+    if not shared:
+        return group
+    agreeing = {u for v in shared for u in units[v]}
+    return [r for r in group if r.unit not in agreeing
+            or round(r.figure.value or 0.0, 6) in shared]
+
+
 def classify_group(group: list[FigureRef]) -> tuple[str, str] | None:
     """``(kind, explanation)`` for a group whose values differ across reports; else ``None``.
 
@@ -136,7 +210,10 @@ def classify_group(group: list[FigureRef]) -> tuple[str, str] | None:
     strong = {_strong_time(f) for f in figs}
     if len(strong) >= 2 and any(strong):
         return "time-update", f"values given for different times: {listing}"
-    volatile = figs[0].measure in VOLATILE
+    periods = {_signature(f, ("time",)) for f in figs}
+    if len(periods) >= 2 and all(periods):
+        return "time-update", f"values given for different periods: {listing}"
+    volatile = figs[0].measure in VOLATILE or figs[0].quantity in VOLATILE
     times = {_signature(f, ("time", "peak")) for f in figs}
     published = {r.published for r in group if r.published is not None}
     if volatile and ((len(times) >= 2 and any(times)) or len(published) >= 2):
@@ -144,8 +221,17 @@ def classify_group(group: list[FigureRef]) -> tuple[str, str] | None:
     scopes = {_signature(f, ("scope",)) for f in figs}
     if len(scopes) >= 2 and any(scopes):
         return "different-scope", f"values given for different scopes: {listing}"
-    exact = [f.value for f in figs if not f.approximate and f.value is not None]
-    rough = [f.value for f in figs if f.approximate and f.value is not None]
+    precision = max(_digits(f) for f in figs)
+    values = [f.value for f in figs if f.value is not None]
+
+    def rounded(f: Figure) -> bool:
+        """A round figure beside a more precise one it rounds ("$43 million", "$43,885,310")."""
+        return _digits(f) < precision and f.value is not None and any(
+            v != f.value and abs(v - f.value) <= 0.05 * max(abs(v), abs(f.value))
+            for v in values)
+
+    exact = [f.value for f in figs if not (f.approximate or rounded(f)) and f.value is not None]
+    rough = [f.value for f in figs if (f.approximate or rounded(f)) and f.value is not None]
     if rough and len(set(exact)) <= 1 and (
         not exact or all(abs(e - r) <= 0.12 * max(abs(e), abs(r)) for e in exact for r in rough)
     ):
@@ -156,6 +242,7 @@ def classify_group(group: list[FigureRef]) -> tuple[str, str] | None:
 def discrepancies(groups: list[list[FigureRef]]) -> list[Discrepancy]:
     out: list[Discrepancy] = []
     for n, group in enumerate(groups):
+        group = _prune(group)
         verdict = classify_group(group)
         if verdict is None:
             continue

@@ -1,38 +1,133 @@
-"""Quotations, their speakers and the speakers' roles.
+"""Direct quotations, their speakers and the speakers' roles.
 
-Quoted text is found by its quotation marks, or, where a copy lost them, as a
-first-person clause attributed with "..., X said." The speaker is the person
-named next to a speech verb (spaCy's PERSON entities, with a proper-name
-fallback); "he said" takes the article's previous speaker. The role is the
-title before the name ("GM spokeswoman", "Credit Suisse analyst") or the
-apposition after it (", a spokeswoman for Halvorsen,").
+Quotations are found by their double quotation marks over the whole text
+(normalization has made them straight), paired per paragraph; a quotation still
+open at a paragraph's end stops there, and the next paragraph's opening mark
+continues it (the speaker carries over), as news style runs a long quotation over
+several paragraphs. A quotation open at the end of a truncated text stops before
+the closing "...".
+
+Not every quoted span is speech. A span is left out as a *title* when it is a
+capitalised name after "on", "told", "titled", "book", "show" and the like
+("said on "Face the Nation""), and as a *scare quote* when a word such as
+"so-called", "the term", "the words", "dubbed" introduces it, or when a short
+phrase (three words or fewer) has no attribution anywhere near it.
+
+The speaker comes from spaCy's dependency parse of the sentences that hold the
+quotation (only those, and the sentence after a quotation that stands alone, are
+parsed): the subject of the nearest speech verb outside the quotation ("said",
+"told", "added", "wrote", "according to", "called", ...), after the quotation
+first, then before it. The subject becomes a speaker as follows:
+
+* a name (PERSON or ORG entity, or a proper noun with its compounds) is the
+  speaker, without honorifics ("Ms.", "Mr.") and expanded to the fuller form the
+  article used before ("Biden" after "Joe Biden");
+* "he"/"she" is the nearest preceding named person who was a subject (else any
+  named person), outside quotations; "it" the nearest preceding organisation;
+* a role noun with a definite article ("the spokeswoman", "the company") is the
+  nearest preceding named person whose title or apposition holds that noun (a
+  preceding organisation for "the company", "the agency", ...);
+* "a statement from the White House said" takes the name after "from"/"by", a
+  possessive ("Trump's statement") its owner;
+* anything else (an unnamed "official", "critics", a pronoun with no antecedent)
+  gives no speaker: null when the text does not say.
+
+A quotation with no speech verb in its sentences takes the speaker of the
+quotation it continues (the same paragraph's previous one, or the previous
+paragraph's when it opens its paragraph), else of the next sentence when that
+is an attribution ("... ." He said ...). The role is the title before the name
+("GM spokeswoman") or the apposition after it (", a spokeswoman for X,").
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["RawQuote", "find_quotes"]
+__all__ = ["RawQuote", "find_quotes", "quote_spans", "sentences_to_parse"]
 
-_QUOTED = re.compile(r'"([^"]{12,})"')
-_MIN_QUOTE_WORDS = 4
-_SPEECH = re.compile(r"\b(?:said|says|say|told|added|adds|stated|wrote|warned|according to|"
-                     r"explained|noted|argued|insisted|declared|asked)\b")
-_ATTRIB_END = re.compile(r",\s+([^,]{2,80}?)\s+(?:said|says|added|told \w+)\.?$")
-_FIRST_PERSON = re.compile(r"^(?:I|We|Our|My|Us)\b|\b(?:we|our|I|us)\b")
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 _ROLE_NOUN = re.compile(
     r"\b(?:spokes(?:wo)?man|spokesperson|analysts?|minister|secretary|chief executive|CEO|"
     r"chief|president|director|chairman|chairwoman|chair|official|officer|head|manager|"
     r"economist|strategist|professor|mayor|governor|senator|lawmaker|representative|leader|"
     r"founder|partner|lawyer|attorney|judge|commissioner|adviser|advisor|councillor|"
     r"councilor|member|researcher|expert|trader|owner|executive|engineer|inspector|"
-    r"coach|captain|ambassador|general|commander|chancellor|premier|prime minister)\b",
+    r"coach|captain|ambassador|general|commander|chancellor|premier|prime minister|"
+    r"democrat|republican|candidate|congressman|congresswoman|speaker|nominee|aide|"
+    r"front-runner|frontrunner|host|author|activist|organizer|organiser|witness|victim|"
+    r"father|mother|son|daughter|wife|husband|businessman|businesswoman|billionaire)\b",
     re.I,
 )
 _NAME = re.compile(r"\b([A-Z][a-z]+(?:[ -][A-Z][a-z'\-]+){1,3})\b")
-_PRONOUN_SPEECH = re.compile(r"\b(?:he|she)\s+(?:said|says|added|told)\b|"
-                             r"\b(?:said|says|added)\s+(?:he|she)\b", re.I)
+
+# speech verbs, as word forms (the pipeline runs without a lemmatizer)
+_SPEECH_STEMS = _set("""say said says saying tell told tells telling add added adds adding
+ask asked asks asking write wrote writes writing written tweet tweeted tweets tweeting
+state stated states explain explained explains note noted notes argue argued argues
+insist insisted insists declare declared declares warn warned warns claim claimed claims
+announce announced announces call called calls calling describe described describes
+describing reply replied replies respond responded responds recall recalled recalls
+acknowledge acknowledged acknowledges admit admitted admits complain complained complains
+suggest suggested suggests urge urged urges vow vowed vows accuse accused accuses praise
+praised praises predict predicted predicts conclude concluded concludes testify testified
+post posted posts quip quipped joke joked concede conceded concedes contend contended
+contends assert asserted asserts charge charged counter countered emphasize emphasized
+emphasised stress stressed stresses continue continued continues remark remarked
+observe observed mention mentioned promise promised promises pledge pledged pledges
+thank thanked demand demanded demands lament lamented boast boasted boasts
+report reported reports confirm confirmed confirms deny denied denies agree agreed
+disagree disagreed label labeled labelled labels brand branded dub dubbed question
+questioned yell yelled shout shouted cry cried chant chanted read reads recounted
+recount recounts speak spoke speaks telling characterize characterized characterise
+characterised criticize criticized criticise criticised blast blasted slam slammed
+decry decried condemn condemned hail hailed welcome welcomed
+""")
+_SPEECH = _SPEECH_STEMS
+_ATTRIBUTION_HINT = re.compile(
+    r"\b(?:" + "|".join(sorted(_SPEECH, key=len, reverse=True)) + r"|according to)\b", re.I)
+_PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person",
+             "it": "org"}
+_ORG_NOUNS = _set("""company firm agency department ministry campaign committee
+group organization organisation office administration government party board union
+council court commission bank network association coalition service bureau army
+police giant platform site outlet newspaper paper magazine station channel retailer
+chain automaker carmaker maker manufacturer startup corporation conglomerate lender
+insurer airline carrier regulator watchdog panel institute university school club team
+league foundation charity hospital church embassy military parliament""")
+_DOC_NOUNS = _set("""statement release post tweet letter report memo email message
+note filing complaint lawsuit op-ed editorial blog interview speech remarks video
+announcement""")
+_HONORIFICS = _set("""mr mr. mrs mrs. ms ms. miss dr dr. sir dame prof prof.""")
+_TITLE_WORDS = _set("""president vice former sen sen. senator rep rep. representative
+gov gov. governor secretary minister prime chancellor mayor judge justice gen gen.
+general adm adm. col col. lt lt. sgt sgt. capt capt. captain rev rev. reverend chairman
+chairwoman leader attorney speaker dr dr. house minority majority whip state
+president-elect first lady""")
+_NOT_NAMES = _set("""but and or so then in on at after before when while if as the a
+an this that these those january february march april may june july august september
+october november december monday tuesday wednesday thursday friday saturday sunday
+today yesterday last next""")
+_NUMERIC = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
+_NOT_SPEAKERS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT",
+                           "QUANTITY", "WORK_OF_ART", "LAW", "EVENT", "LANGUAGE"})
+
+# a title or scare quotation is introduced by one of these words
+_TITLE_CUE = re.compile(
+    r"(?:\b(?:on|titled|entitled|headlined|called|named|book|memoir|novel|show|program|"
+    r"programme|podcast|film|movie|song|album|page|column|article|headline|line|series|"
+    r"episode|told|to|appeared on|hosting)|[A-Z][\w&.]*'s)\s*,?\s*$")
+_SCARE_CUE = re.compile(
+    r"\b(?:so-called|the terms?|the words?|the phrase|the label|the slogan|the expression|"
+    r"the refrain|the motto|the hashtag|dubbed|nicknamed|known as|alleged|a|an|the lone|"
+    r"definition of|the notion of|the idea of|the concept of)\s*$", re.I)
+_SHORT = 3
 
 
 @dataclass(slots=True)
@@ -43,6 +138,157 @@ class RawQuote:
     sentence_end: int
     speaker: str | None
     role: str | None
+
+
+@dataclass(slots=True)
+class _Span:
+    start: int
+    end: int
+    continues: bool  # opens a paragraph and continues the previous paragraph's quote
+    para_start: int
+    para_end: int
+
+
+def quote_spans(text: str) -> list[_Span]:
+    """Double-quoted spans (content without the marks), paired per paragraph."""
+    out: list[_Span] = []
+    pos = 0
+    carried = False  # the previous paragraph ended inside a quotation
+    for para in re.split(r"(\n+)", text):
+        if not para or para.startswith("\n"):
+            pos += len(para)
+            continue
+        ps, pe = pos, pos + len(para)
+        pos = pe
+        open_at: int | None = None
+        first = True
+        ended_open = False
+        for m in (ps + x.start() for x in re.finditer('"', para)):
+            if open_at is None:
+                nxt = text[m + 1] if m + 1 < len(text) else " "
+                prev = text[m - 1] if m > 0 else " "
+                # a lone closing mark (after a word, before a space) is a stray: skip it
+                if nxt.isspace() and not prev.isspace() and m + 1 < pe:
+                    continue
+                open_at = m
+            else:
+                if m > open_at + 1:
+                    cont = carried and first and not text[ps:open_at].strip()
+                    out.append(_Span(open_at + 1, m, cont, ps, pe))
+                    first = False
+                open_at = None
+        if open_at is not None:
+            tail = text[open_at + 1:pe].rstrip()
+            if not text[pe:].strip():  # a truncated text: the quotation stops before "..."
+                tail = re.sub(r"\s*(?:\.\.\.|\u2026)$", "", tail)
+            if tail.strip():
+                cont = carried and first and not text[ps:open_at].strip()
+                out.append(_Span(open_at + 1, open_at + 1 + len(tail), cont, ps, pe))
+                ended_open = True
+        carried = ended_open
+    return out
+
+
+_ATTRIB_END = re.compile(r",\s+([^,]{2,80}?)\s+(?:said|says|added|told \w+)\.?$")
+_FIRST_PERSON = re.compile(r"^(?:I|We|Our|My|Us)\b|\b(?:we|our|I|us)\b")
+
+
+def _unmarked(text: str, spans: list[tuple[int, int]]) -> list[_Span]:
+    """Quotations a copy printed without marks: a first-person clause closed by
+    "..., X said." in a sentence with no quotation mark."""
+    out = []
+    for ss, se in spans:
+        sentence = text[ss:se]
+        if '"' in sentence:
+            continue
+        m = _ATTRIB_END.search(sentence)
+        if m and m.start() > 30 and _FIRST_PERSON.search(sentence[:m.start()]):
+            ps = text.rfind("\n", 0, ss) + 1
+            pe = text.find("\n", se)
+            out.append(_Span(ss, ss + m.start(), False, ps, len(text) if pe < 0 else pe))
+    return out
+
+
+def _all_quotes(text: str, spans: list[tuple[int, int]]) -> list[_Span]:
+    return sorted(quote_spans(text) + _unmarked(text, spans), key=lambda q: q.start)
+
+
+def _words(s: str) -> list[str]:
+    return re.findall(r"[\w'&.-]+", s)
+
+
+def _is_title_case(q: str) -> bool:
+    words = [w for w in _words(q) if any(c.isalpha() for c in w)]
+    if not words or len(words) > 10 or not words[0][0].isupper():
+        return False
+    long_ = [w for w in words if len(w) >= 4]
+    return bool(long_) and all(w[0].isupper() for w in long_)
+
+
+def _kind(text: str, sp: _Span, sentence: str) -> str:
+    """direct, scare or title (see the module docstring)."""
+    q = text[sp.start:sp.end]
+    before = text[max(sp.para_start, sp.start - 60):sp.start - 1]
+    words = _words(q)
+    if _is_title_case(q) and _TITLE_CUE.search(before) and len(words) <= 10 and not q.rstrip(
+            ",.").endswith(("?", "!")) and not re.search(r"\b(?:I|we|you|my|our)\b", q):
+        return "title"
+    if len(words) <= _SHORT + 1 and _SCARE_CUE.search(before) and not re.search(
+            r"(?<!so-)\b(?:called|call|calls|calling|described|describes)\s+(?:it|them|him|her|"
+            r"this|that|the\s+\w+)?\s*(?:as\s+)?(?:a|an|the)?\s*$", before, re.I):
+        return "scare"
+    if len(words) <= _SHORT:
+        outside = sentence.replace(q, " ")
+        if not _ATTRIBUTION_HINT.search(outside):
+            return "scare"
+    return "direct"
+
+
+def sentences_to_parse(text: str, spans: list[tuple[int, int]]) -> list[int]:
+    """Sentence indices the attribution needs parsed: those holding a quotation, the one
+    before each (where the antecedent of "he" is named), and the one after a sentence that
+    is all quotation."""
+    quotes = _all_quotes(text, spans)
+    out: set[int] = set()
+    j = 0
+    for n, (ss, se) in enumerate(spans):
+        inside = [q for q in quotes[j:] if q.start < se and q.end > ss]
+        while j < len(quotes) and quotes[j].end <= ss:
+            j += 1
+        if not inside:
+            continue
+        out.add(n)
+        if n > 0:
+            out.add(n - 1)  # who "he" is: usually named just before
+        rest = text[ss:se]
+        for q in inside:
+            rest = rest.replace(text[q.start:q.end], " ")
+        if not re.search(r"[A-Za-z]{2,}", rest) and n + 1 < len(spans):
+            out.add(n + 1)
+    return sorted(out)
+
+
+# -- names --------------------------------------------------------------------------------
+
+def _clean_name(name: str) -> str | None:
+    words = name.replace("\u2019", "'").split()
+    while words and (words[0].lower() in _NOT_NAMES or words[0].lower() in _HONORIFICS):
+        words = words[1:]
+    while words and words[-1].lower().strip(",.") in _NOT_NAMES:
+        words = words[:-1]
+    if words and words[-1].endswith("'s"):
+        words[-1] = words[-1][:-2]
+    name = " ".join(w.strip(",;:") for w in words).strip()
+    if not name or not name[0].isupper() or len(name) < 2:
+        return None
+    return name
+
+
+def _strip_titles(name: str) -> str:
+    words = name.split()
+    while len(words) > 1 and words[0].lower() in _TITLE_WORDS:
+        words = words[1:]
+    return " ".join(words)
 
 
 _ROLE_STOP = frozenset({"said", "says", "and", "the", "a", "an", "by", "to", "according", "that",
@@ -76,56 +322,324 @@ def _role_after(sentence: str, name_end: int) -> str | None:
     return m.group(1) if m else None
 
 
-def _speaker(sentence: str, persons: list[tuple[int, int]], quote: tuple[int, int]
-             ) -> tuple[str | None, str | None]:
-    """The person nearest a speech verb outside the quote, with a role."""
-    outside = [(s, e) for s, e in persons if e <= quote[0] or s >= quote[1]]
-    if not outside:
-        outside = [m.span(1) for m in _NAME.finditer(sentence)
-                   if m.end(1) <= quote[0] or m.start(1) >= quote[1]]
-    verbs = [m.start() for m in _SPEECH.finditer(sentence)
-             if m.end() <= quote[0] or m.start() >= quote[1]]
-    if not outside or not verbs:
-        return None, None
-    s, e = min(outside, key=lambda p: min(abs(p[0] - v) for v in verbs))
-    name = sentence[s:e]
-    return name, _role_before(sentence, s) or _role_after(sentence, e)
+@dataclass(slots=True)
+class _Mention:
+    pos: int  # offset in the article
+    name: str
+    kind: str  # person | org
+    subject: bool  # grammatical subject (or speaker) where it occurs
+    role: str  # the title before the name or the apposition after it
 
 
-def _titled_names(sentence: str) -> list[tuple[int, int]]:
-    """Names with a title before them ("analyst Erich Hauser"), for sentences NER did not read."""
-    return [m.span(1) for m in _NAME.finditer(sentence) if _role_before(sentence, m.start(1))]
+class _Article:
+    """Named mentions outside quotations, in text order, for resolving pronouns and roles."""
+
+    def __init__(self, text: str, quotes: list[_Span], starts: list[int]) -> None:
+        self.text = text
+        self.starts = starts
+        self.quotes = quotes
+        self.mentions: list[_Mention] = []
+        self.last_speaker: _Speaker | None = None
+
+    def reconcile(self) -> None:
+        """One kind per name: a surname of a named person is a person ("Fox" the ex-president,
+        though NER read an organisation)."""
+        people = {m.name.split()[-1] for m in self.mentions if m.kind == "person"}
+        for m in self.mentions:
+            if m.kind == "org" and m.name.split()[-1] in people and len(m.name.split()) <= 3:
+                m.kind = "person"
+
+    def known(self, name: str) -> _Mention | None:
+        """An earlier mention with this name or surname."""
+        last = name.split()[-1]
+        return next((m for m in reversed(self.mentions)
+                     if m.name == name or m.name.split()[-1] == last), None)
+
+    def inside_quote(self, pos: int) -> bool:
+        return any(q.start <= pos < q.end for q in self.quotes)
+
+    def add(self, m: _Mention) -> None:
+        if not self.inside_quote(m.pos):
+            bisect.insort(self.mentions, m, key=lambda x: x.pos)
+
+    def full_name(self, name: str, pos: int) -> str:
+        """The longest earlier form of a name ending with ``name`` ("Joe Biden" for "Biden")."""
+        best = name
+        for m in self.mentions:
+            if m.pos >= pos:
+                continue
+            if m.name.endswith(" " + name) and len(m.name) > len(best) and len(m.name.split()) <= 4:
+                best = m.name
+        return best
+
+    def sentence_of(self, pos: int) -> int:
+        return bisect.bisect_right(self.starts, pos) - 1
+
+    def antecedent(self, pos: int, kind: str, role: str | None = None) -> _Mention | None:
+        """The named person (or organisation) "he" (or "it") at ``pos`` stands for: the first
+        one named in the nearest sentence before that names one (a sentence's first name is
+        mostly its subject); with ``role``, the nearest one holding that title."""
+        before = [m for m in self.mentions if m.pos < pos and m.kind == kind]
+        if role is not None:
+            return next((m for m in reversed(before) if role in m.role.lower()), None)
+        if not before:
+            return None
+        n = self.sentence_of(before[-1].pos)
+        return next(m for m in before if self.sentence_of(m.pos) == n)
+
+
+def _ent_kind(label: str) -> str | None:
+    return {"PERSON": "person", "ORG": "org", "NORP": "org"}.get(label)
+
+
+def _collect_mentions(art: _Article, docs: Mapping[int, Any], spans: list[tuple[int, int]],
+                      persons: Mapping[int, list[tuple[int, int, str]]]) -> None:
+    text = art.text
+    seen: set[int] = set()
+    for n, (ss, se) in enumerate(spans):
+        doc = docs.get(n)
+        sentence = text[ss:se]
+        if doc is not None:
+            for ent in doc.ents:
+                kind = _ent_kind(ent.label_)
+                if kind is None:
+                    continue
+                name = _clean_name(ent.text)
+                if name is None:
+                    continue
+                subject = any(t.dep_ in ("nsubj", "nsubjpass") for t in ent)
+                role = (_role_before(sentence, ent.start_char)
+                        or _role_after(sentence, ent.end_char) or "")
+                art.add(_Mention(ss + ent.start_char, name, kind, subject, role))
+                seen.add(ss + ent.start_char)
+        else:
+            for s, e, label in persons.get(n, []):
+                kind = _ent_kind(label)
+                name = _clean_name(sentence[s:e])
+                if name and kind:
+                    role = _role_before(sentence, s) or _role_after(sentence, e) or ""
+                    # a name first in its sentence is, most often, its subject
+                    subject = not sentence[:s].strip(' "(')
+                    art.add(_Mention(ss + s, name, kind, subject, role))
+    art.mentions.sort(key=lambda m: m.pos)
+    art.reconcile()
+
+
+# -- attribution --------------------------------------------------------------------------
+
+def _name_span(tok: Any) -> tuple[int, int, str | None]:
+    """Character span (in the doc) and entity kind of the name a token heads."""
+    doc = tok.doc
+    if tok.ent_type_ and tok.ent_type_ not in _NOT_SPEAKERS:
+        for ent in doc.ents:
+            if ent.start <= tok.i < ent.end:
+                return ent.start_char, ent.end_char, _ent_kind(ent.label_)
+    parts = [t for t in tok.subtree if t.i <= tok.i and (t.dep_ in ("compound", "flat")
+                                                          or t.i == tok.i) and t.pos_ == "PROPN"]
+    if not parts:
+        return tok.idx, tok.idx + len(tok.text), None
+    lo = min(t.idx for t in parts)
+    return lo, tok.idx + len(tok.text), None
+
+
+def _subject_of(verb: Any) -> Any | None:
+    if verb.lower_ == "according":
+        for c in verb.children:
+            if c.lower_ == "to":
+                return next((g for g in c.children if g.dep_ == "pobj"), None)
+        nxt = verb.nbor(1) if verb.i + 1 < len(verb.doc) else None
+        if nxt is not None and nxt.lower_ == "to":
+            return next((g for g in nxt.children if g.dep_ == "pobj"), None)
+        return None
+    v = verb
+    for _ in range(5):
+        subj = next((c for c in v.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is not None:
+            return subj
+        if v.dep_ == "relcl":
+            return v.head
+        # "..., saying", "and added", "went on to call", "including calling": the clause's
+        # subject is up the tree; a reported clause (ccomp) is not the speaker's own
+        if v.dep_ in ("ccomp", "ROOT") or v.head is v:
+            break
+        v = v.head
+    return None
+
+
+@dataclass(slots=True)
+class _Speaker:
+    name: str | None
+    role: str | None
+    pos: int  # where the attribution is, for "he" resolution
+
+
+def _resolve(tok: Any, art: _Article, base: int, sentence: str) -> _Speaker | None:
+    """The speaker a subject token stands for: a _Speaker (its name None when the text
+    does not say who), or None when the token is no subject of speech at all."""
+    low = tok.lower_
+    pos = base + tok.idx
+    nobody = _Speaker(None, None, pos)
+    if low in _PRONOUNS:
+        m = art.antecedent(pos, _PRONOUNS[low])
+        return _Speaker(m.name, m.role.strip() or None, pos) if m else nobody
+    if low in ("who", "that", "which"):
+        head = tok.head.head if tok.head.dep_ == "relcl" else None
+        return _resolve(head, art, base, sentence) if head is not None else nobody
+    if tok.pos_ == "PRON":
+        return nobody
+    dets = {c.lower_ for c in tok.children if c.dep_ in ("det", "nummod", "quantmod")}
+    if tok.pos_ == "PROPN" or tok.ent_type_ in ("PERSON", "ORG", "NORP"):
+        s, e, kind = _name_span(tok)
+        name = _clean_name(_strip_titles(tok.doc.text[s:e]))
+        if name is None:
+            return nobody
+        known = art.known(name)
+        if kind is None and tok.ent_type_ in _NUMERIC and known is None:
+            return nobody  # a date, a number: not a speaker
+        if tok.ent_type_ == "NORP" and (dets & {"a", "an", "one", "another", "some", "many",
+                                                "two", "several"} or tok.tag_ == "NNPS"):
+            return nobody  # "one Democrat", "Republicans": unnamed
+        if known is not None:
+            kind = known.kind
+        name = art.full_name(name, pos)
+        role = _role_before(sentence, s) or _role_after(sentence, e)
+        art.add(_Mention(pos, name, kind or "person", True, role or ""))
+        return _Speaker(name, role, pos)
+    if tok.pos_ == "NOUN":
+        # an apposition or compound name: "the spokeswoman, Jane Roe," / "spokeswoman Roe"
+        for c in tok.children:
+            if c.dep_ in ("appos", "compound") and c.pos_ == "PROPN":
+                return _resolve(c, art, base, sentence)
+        definite = bool({c.lower_ for c in tok.children if c.dep_ in ("det", "poss")}
+                        & {"the", "his", "her", "its", "their", "this"})
+        if low in _DOC_NOUNS:
+            for c in tok.children:
+                if c.dep_ == "poss":
+                    return _resolve(c, art, base, sentence)
+                if c.dep_ == "prep" and c.lower_ in ("from", "by", "of"):
+                    obj = next((g for g in c.children if g.dep_ == "pobj"), None)
+                    if obj is not None:
+                        return _resolve(obj, art, base, sentence)
+            if definite and art.last_speaker is not None:  # "the statement said"
+                return art.last_speaker
+            return nobody
+        if definite and tok.tag_ == "NN":
+            if low in _ORG_NOUNS:
+                m = art.antecedent(pos, "org")
+                return _Speaker(m.name, None, pos) if m else nobody
+            if _ROLE_NOUN.fullmatch(low):
+                m = art.antecedent(pos, "person", low) or art.antecedent(pos, "person")
+                if m:
+                    return _Speaker(m.name, m.role.strip() or None, pos)
+        return nobody
+    return None
+
+
+def _attribute(doc: Any, base: int, quotes: list[_Span], target: _Span, art: _Article,
+               sentence: str) -> _Speaker | None:
+    """The speaker of ``target`` from the speech verbs of one parsed sentence."""
+    def outside(t: Any) -> bool:
+        p = base + t.idx
+        return not any(q.start - 1 <= p < q.end + 1 for q in quotes)
+
+    verbs = [t for t in doc if outside(t) and (
+        (t.lower_ in _SPEECH and t.pos_ in ("VERB", "AUX", "NOUN")) or
+        (t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to"))]
+    if not verbs:
+        return None
+    # the window between the neighbouring quotations
+    prev_end = max((q.end for q in quotes if q.end <= target.start), default=-1)
+    next_start = min((q.start for q in quotes if q.start >= target.end), default=1 << 60)
+    after = [v for v in verbs if target.end <= base + v.idx < next_start]
+    before = [v for v in verbs if prev_end <= base + v.idx < target.start]
+    ordered = sorted(after, key=lambda v: v.idx) + sorted(before, key=lambda v: -v.idx)
+    ordered += [v for v in verbs if v not in ordered]
+    for v in ordered:
+        subj = _subject_of(v)
+        if subj is None:
+            continue
+        sp = _resolve(subj, art, base, sentence)
+        if sp is not None:
+            return sp
+    return _Speaker(None, None, base + ordered[0].idx)
 
 
 def find_quotes(
     text: str,
     spans: list[tuple[int, int]],
-    persons: dict[int, list[tuple[int, int]]],
+    docs: Mapping[int, Any],
+    persons: Mapping[int, list[tuple[int, int, str]]] | None = None,
 ) -> list[RawQuote]:
-    """Quotes in one article; ``persons`` maps a sentence index to its PERSON spans."""
+    """Direct quotations of one article with their speakers.
+
+    ``spans`` are the article's sentence spans, ``docs`` maps a sentence index to its
+    spaCy parse (at least :func:`sentences_to_parse`), ``persons`` an unparsed
+    sentence's PERSON and ORG spans with their labels (relative to the sentence), used
+    to resolve pronouns.
+    """
+    quotes = _all_quotes(text, spans)
+    if not quotes:
+        return []
+    art = _Article(text, quotes, [s for s, _ in spans])
+    _collect_mentions(art, docs, spans, persons or {})
+    starts = [s for s, _ in spans]
+
+    def sentence_of(pos: int) -> int:
+        lo, hi = 0, len(starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if starts[mid] <= pos:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
     out: list[RawQuote] = []
-    last_person: tuple[str | None, str | None] = (None, None)
-    for n, (ss, se) in enumerate(spans):
+    prev: tuple[_Span, _Speaker | None] | None = None
+    for q in quotes:
+        first, last = sentence_of(q.start), sentence_of(max(q.start, q.end - 1))
+        ss, se = spans[first][0], spans[last][1]
         sentence = text[ss:se]
-        found: list[tuple[int, int]] = [m.span(1) for m in _QUOTED.finditer(sentence)
-                                        if len(m.group(1).split()) >= _MIN_QUOTE_WORDS]
-        if not found:
-            m = _ATTRIB_END.search(sentence)
-            if m and _FIRST_PERSON.search(sentence[: m.start()]) and m.start() > 30:
-                found = [(0, m.start())]
-        for qs, qe in found:
-            speaker, role = _speaker(sentence, persons.get(n, []), (qs, qe))
-            if speaker is None and _PRONOUN_SPEECH.search(sentence):
-                speaker, role = last_person  # "..., he said": the last person named
-            elif (speaker is None and out and out[-1].sentence_end < ss + qs
-                  and not sentence[:qs].strip(' "') and not sentence[qe:].strip(' ."')):
-                # a sentence that only continues the previous quotation
-                speaker, role = out[-1].speaker, out[-1].role
-            out.append(RawQuote(ss + qs, ss + qe, ss, se, speaker, role))
-        named = persons.get(n, []) or _titled_names(sentence)
-        if named:
-            s, e = named[-1]
-            last_person = (sentence[s:e], _role_before(sentence, s) or _role_after(sentence, e))
-        elif found and out[-1].speaker:
-            last_person = (out[-1].speaker, out[-1].role)
+        kind = _kind(text, q, sentence)
+        if kind != "direct":
+            continue
+        speaker: _Speaker | None = None
+        for n in [last, first] + list(range(first + 1, last)):
+            doc = docs.get(n)
+            if doc is None:
+                continue
+            sp = _attribute(doc, spans[n][0], quotes, q, art, text[spans[n][0]:spans[n][1]])
+            if sp is not None:
+                speaker = sp
+                break
+            if n == first == last:
+                break
+        if speaker is None and prev is not None:
+            pq, psp = prev
+            same_para = pq.para_start == q.para_start
+            opens_para = not text[q.para_start:q.start - 1].strip()
+            gap = text[pq.end + 1:q.start - 1]
+            if q.continues or (same_para and not re.search(r"[A-Za-z]{3,}", gap)) or (
+                    (opens_para and pq.para_end + 2 >= q.para_start - 2 or same_para)
+                    and psp is not None and psp.name):
+                speaker = psp
+        if speaker is None:
+            # "... ." He said / Smith added: the attribution in the next sentence
+            nxt = last + 1
+            doc = docs.get(nxt)
+            if doc is not None and spans[nxt][0] < q.para_end:
+                sp = _attribute(doc, spans[nxt][0], quotes, q, art,
+                                text[spans[nxt][0]:spans[nxt][1]])
+                if sp is not None and sp.name:
+                    speaker = sp
+        if speaker is None and prev is not None and prev[1] is not None and prev[1].name:
+            # a quotation that opens its paragraph right after a quoted speaker's paragraph
+            pq, psp = prev
+            if not text[q.para_start:q.start - 1].strip() and q.para_start - pq.para_end <= 3:
+                speaker = psp
+        out.append(RawQuote(q.start, q.end, ss, se, speaker.name if speaker else None,
+                            speaker.role if speaker else None))
+        prev = (q, speaker)
+        if speaker is not None and speaker.name:
+            art.last_speaker = speaker
     return out

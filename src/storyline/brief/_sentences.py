@@ -9,7 +9,7 @@ story; summary, agreements and exclusives all read it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -19,6 +19,7 @@ from .._stopwords import english_stop_words
 from ..dedup._shingles import tokens
 from ..model import Article, Citation
 from ..normalize.sentences import sentence_spans
+from ._figures import Signature, compatible, signature
 
 __all__ = ["SentenceTable", "SAME_CLAIM", "RELATED"]
 
@@ -79,6 +80,9 @@ class SentenceTable:
     position: list[int]  # rank of the sentence within its article
     ntokens: list[int]
     sim: NDArray[np.float64]  # dense sentence x sentence similarity
+    # figures and negation of each sentence: two sentences back one claim only when these
+    # are compatible (see _figures.compatible)
+    signatures: list[tuple[Signature, bool]] = field(default_factory=list)
 
     @classmethod
     def build(cls, articles: list[Article], unit_of_article: dict[str, str]) -> SentenceTable:
@@ -95,6 +99,7 @@ class SentenceTable:
                 texts.append(a.text[s:e])
                 ntok.append(len(tokens(a.text[s:e])))
         units = [unit_of_article[articles[i].id] for i in article_of]
+        sigs = [signature(t) for t in texts]
         if not texts:
             return cls(articles, article_of, units, spans, position, ntok, np.zeros((0, 0)))
         from scipy import sparse  # loaded here: importing scikit-learn costs a second
@@ -114,7 +119,7 @@ class SentenceTable:
                 c = len(bigrams[i] & bigrams[j]) / min(len(bigrams[i]), len(bigrams[j]))
                 if c >= 0.6 and min(ntok[i], ntok[j]) >= _MIN_TOKENS:
                     cos[i, j] = cos[j, i] = max(cos[i, j], 0.5 + c / 2)
-        return cls(articles, article_of, units, spans, position, ntok, cos)
+        return cls(articles, article_of, units, spans, position, ntok, cos, sigs)
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -132,16 +137,22 @@ class SentenceTable:
         return self.ntokens[i] >= _MIN_TOKENS
 
     def support(self, i: int, threshold: float = SAME_CLAIM) -> list[int]:
-        """``i`` and, in every other article, its best counterpart at or above ``threshold``."""
+        """``i`` and, in every other article, its best counterpart at or above ``threshold``
+        whose figures and negation are compatible with ``i`` and every counterpart taken."""
         out = [i]
         row = self.sim[i]
         best: dict[int, int] = {}
-        for j in np.nonzero(row >= threshold)[0].tolist():
+        near = [j for j in np.nonzero(row >= threshold)[0].tolist()
+                if self.article_of[j] != self.article_of[i]]
+        near.sort(key=lambda j: (-row[j], j))
+        sigs = self.signatures
+        for j in near:
             a = self.article_of[j]
-            if a == self.article_of[i]:
+            if a in best:
                 continue
-            if a not in best or row[j] > row[best[a]]:
-                best[a] = j
+            if sigs and not all(compatible(sigs[j], sigs[k]) for k in [i, *best.values()]):
+                continue
+            best[a] = j
         out.extend(sorted(best.values()))
         return out
 

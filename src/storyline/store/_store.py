@@ -47,8 +47,8 @@ __all__ = ["AddResult", "Store"]
 T = TypeVar("T")
 BATCH_SIZE = 500
 _RETRIES = 3
-_TABLES = {"analyses": AnalysisRow, "articles": ArticleRow, "article_versions": VersionRow, "dedup_records": DedupRow,
-           "stories": StoryRow, "story_members": StoryMemberRow, "briefs": BriefRow,
+_TABLES = {"analyses": AnalysisRow, "articles": ArticleRow, "article_versions": VersionRow,
+           "dedup_records": DedupRow, "stories": StoryRow, "story_members": StoryMemberRow, "briefs": BriefRow,
            "runs": RunRow}
 
 
