@@ -48,8 +48,8 @@ T = TypeVar("T")
 BATCH_SIZE = 500
 _RETRIES = 3
 _TABLES = {"analyses": AnalysisRow, "articles": ArticleRow, "article_versions": VersionRow,
-           "dedup_records": DedupRow, "stories": StoryRow, "story_members": StoryMemberRow, "briefs": BriefRow,
-           "runs": RunRow}
+           "dedup_records": DedupRow, "stories": StoryRow, "story_members": StoryMemberRow,
+           "briefs": BriefRow, "runs": RunRow}
 
 
 @dataclass(frozen=True, slots=True)
