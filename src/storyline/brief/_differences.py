@@ -222,13 +222,13 @@ def classify_group(group: list[FigureRef]) -> tuple[str, str] | None:
     if len(scopes) >= 2 and any(scopes):
         return "different-scope", f"values given for different scopes: {listing}"
     precision = max(_digits(f) for f in figs)
-    values = [f.value for f in figs if f.value is not None]
+    stated = [f.value for f in figs if f.value is not None]
 
     def rounded(f: Figure) -> bool:
         """A round figure beside a more precise one it rounds ("$43 million", "$43,885,310")."""
         return _digits(f) < precision and f.value is not None and any(
             v != f.value and abs(v - f.value) <= 0.05 * max(abs(v), abs(f.value))
-            for v in values)
+            for v in stated)
 
     exact = [f.value for f in figs if not (f.approximate or rounded(f)) and f.value is not None]
     rough = [f.value for f in figs if (f.approximate or rounded(f)) and f.value is not None]
