@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 from array import array
 from collections import OrderedDict
 from collections.abc import (
@@ -30,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._folders import current, staging, swap_in
 from .._parallel import bounded_map, default_workers, gather
 from ..errors import StorylineError
 from ..model import Article, DedupRecord, Passage, Relation
@@ -833,10 +832,7 @@ class DedupIndex:
         ``texts=False`` leaves the texts out: whoever loads it supplies a store that
         holds them already (a database the articles were read from)."""
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
+        tmp = staging(path)
         keys, docs = self._postings.arrays()
         np.savez(
             tmp / "arrays.npz",
@@ -863,23 +859,14 @@ class DedupIndex:
             with (tmp / "texts.jsonl").open("w", encoding="utf-8") as fh:
                 for doc in range(len(self.ids)):
                     fh.write(json.dumps(self.texts[doc]) + "\n")
-        old = path.with_name(path.name + ".old")
-        if path.exists():
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old.exists():
-            shutil.rmtree(old)
+        swap_in(tmp, path)
 
     @classmethod
     def load(cls, path: str | Path, config: DedupConfig | None = None, *,
              workers: int | None = None, texts: TextStore | None = None) -> DedupIndex:
         """Read an index saved by :meth:`save`; ``texts``: the store of an index saved
         without its texts (it must hold text ``n`` of every doc ``n``)."""
-        path = Path(path)
-        if not (path / "meta.json").exists() and path.with_name(path.name + ".old").exists():
-            path = path.with_name(path.name + ".old")  # killed between the two renames
+        path = current(Path(path), "meta.json") or Path(path)
         try:
             meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
             arrays = np.load(path / "arrays.npz")

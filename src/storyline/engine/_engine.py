@@ -10,7 +10,6 @@ and redoes the same contents to the same results (every write replaces by id).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,12 +17,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._folders import current, remove
 from .._parallel import default_workers
 from ..brief import build_brief
 from ..dedup import stream_order
 from ..model import Article, Brief, DedupRecord, Story
 from ._executor import Executor, LocalExecutor
-from ._state import Delta, EngineConfig, EngineStateError, StoryState, doc_id
+from ._state import Delta, EngineConfig, EngineStateError, StoryState, doc_id, read_stamp
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -69,10 +69,6 @@ def state_dir_for(store: Store) -> Path:
         "file has a default place beside it")
 
 
-def _brief_one(story: Story) -> Brief:
-    return build_brief(story)
-
-
 class Engine:
     """Dedup, stories and briefs, kept current one update at a time.
 
@@ -115,7 +111,7 @@ class Engine:
             start = getattr(self.executor, "start", None)
             if start is not None:
                 start()  # forked before the dedup index's threads exist
-            if self.state_dir is not None and _has_checkpoint(self.state_dir):
+            if self.state_dir is not None and self._checkpoint() is not None:
                 self._state = StoryState.load(self.state_dir, self.config, workers=self.workers,
                                               store=self.store)
             else:
@@ -126,21 +122,12 @@ class Engine:
         """The sequence number the checkpoint holds, read without loading the state."""
         if self._state is not None:
             return self._state.seq
-        if self.state_dir is None or not _has_checkpoint(self.state_dir):
-            return 0
-        path = self.state_dir
-        if not (path / "stamp.json").exists():
-            path = path.with_name(path.name + ".old")
-        try:
-            stamp = json.loads((path / "stamp.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise EngineStateError(f"{path}: not a readable engine state ({exc})") from exc
-        if stamp.get("stamp") != self.config.stamp:
-            raise EngineStateError(
-                f"{path}: the engine state was built with other settings (stamp "
-                f"{stamp.get('stamp')}, these settings make {self.config.stamp}); run "
-                "'storyline refresh --rebuild' to rebuild it from the stored articles")
-        return int(stamp.get("seq", 0))
+        path = self._checkpoint()
+        return 0 if path is None else int(read_stamp(path, self.config).get("seq", 0))
+
+    def _checkpoint(self) -> Path | None:
+        """The complete checkpoint folder, if there is one."""
+        return None if self.state_dir is None else current(self.state_dir, "stamp.json")
 
     def pending(self) -> int:
         """How many stored contents the engine has not placed yet (0: nothing to do)."""
@@ -150,17 +137,12 @@ class Engine:
 
     def reset(self) -> None:
         """Forget the checkpoint and every stored result: the next update rebuilds all."""
-        import shutil
-
         store = self._need_store()
         if self._state is not None:
             self._state.close()
         self._state = StoryState(self.config, workers=self.workers, store=store)
         if self.state_dir is not None:
-            for path in (self.state_dir, self.state_dir.with_name(self.state_dir.name + ".old"),
-                         self.state_dir.with_name(self.state_dir.name + ".tmp")):
-                if path.exists():
-                    shutil.rmtree(path)
+            remove(self.state_dir)
         store.clear_results()
 
     def _need_store(self) -> Store:
@@ -186,7 +168,7 @@ class Engine:
               progress: Callable[[int], None] | None = None) -> list[Brief]:
         """One brief per story, in the stories' order, across the executor's processes."""
         out = []
-        for b in self.executor.map(_brief_one, stories):
+        for b in self.executor.map(build_brief, stories):
             out.append(b)
             if progress is not None:
                 progress(1)
@@ -269,7 +251,3 @@ def _story(sid: str, members: Sequence[str], articles: dict[str, Article],
     found = stream_order([articles[aid] for aid in members if aid in articles])
     return Story(sid, found, {a.id: records[a.id] for a in found if a.id in records})
 
-
-def _has_checkpoint(path: Path) -> bool:
-    return (path / "stamp.json").exists() or (
-        path.with_name(path.name + ".old") / "stamp.json").exists()

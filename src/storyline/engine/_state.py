@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
-import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._folders import current, staging, swap_in
 from ..cluster import ClusterConfig, OnlineClusterer
 from ..dedup import DedupConfig, DedupIndex, stream_order
 from ..errors import StorylineError
@@ -32,7 +31,7 @@ from ._texts import StoreTexts
 if TYPE_CHECKING:
     from ..store import Store
 
-__all__ = ["Delta", "EngineConfig", "EngineStateError", "StoryState", "doc_id"]
+__all__ = ["Delta", "EngineConfig", "EngineStateError", "StoryState", "doc_id", "read_stamp"]
 
 FORMAT = 1  # of the checkpoint folder; a change refuses older checkpoints
 
@@ -56,6 +55,21 @@ class EngineConfig:
         """A digest of every setting: two configurations with one stamp build one state."""
         blob = json.dumps({"format": FORMAT, **self.to_dict()}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def read_stamp(path: Path, config: EngineConfig) -> dict[str, Any]:
+    """A checkpoint's stamp (format, settings digest, sequence number), refused when
+    it was built with settings other than ``config``."""
+    try:
+        stamp = json.loads((path / "stamp.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise EngineStateError(f"{path}: not a readable engine state ({exc})") from exc
+    if stamp.get("format") != FORMAT or stamp.get("stamp") != config.stamp:
+        raise EngineStateError(
+            f"{path}: the engine state was built with other settings (stamp "
+            f"{stamp.get('stamp')}, these settings make {config.stamp}); run "
+            "'storyline refresh --rebuild' to rebuild it from the stored articles")
+    return dict(stamp)
 
 
 def doc_id(article_id: str, version: int) -> str:
@@ -208,10 +222,7 @@ class StoryState:
     def save(self, path: str | Path) -> None:
         """Write the state to folder ``path`` atomically: a kill leaves the last one."""
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
+        tmp = staging(path)
         self.index.save(tmp / "dedup", texts=self._texts is None)
         with (tmp / "state.pkl").open("wb") as fh:
             pickle.dump({"clusterer": self.clusterer, "links": self.links}, fh,
@@ -219,14 +230,7 @@ class StoryState:
         (tmp / "stamp.json").write_text(json.dumps(
             {"format": FORMAT, "stamp": self.config.stamp, "seq": self.links.seq,
              "config": self.config.to_dict()}), encoding="utf-8")
-        old = path.with_name(path.name + ".old")
-        if path.exists():
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old.exists():
-            shutil.rmtree(old)
+        swap_in(tmp, path)
         if self._texts is not None:
             self._texts.flush()
 
@@ -234,19 +238,9 @@ class StoryState:
     def load(cls, path: str | Path, config: EngineConfig | None = None, *,
              workers: int | None = None, store: Store | None = None) -> StoryState:
         """Continue from a checkpoint; refused when it was built with other settings."""
-        path = Path(path)
-        if not (path / "stamp.json").exists() and path.with_name(path.name + ".old").exists():
-            path = path.with_name(path.name + ".old")  # killed between the two renames
         config = config or EngineConfig()
-        try:
-            stamp = json.loads((path / "stamp.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise EngineStateError(f"{path}: not a readable engine state ({exc})") from exc
-        if stamp.get("format") != FORMAT or stamp.get("stamp") != config.stamp:
-            raise EngineStateError(
-                f"{path}: the engine state was built with other settings (stamp "
-                f"{stamp.get('stamp')}, these settings make {config.stamp}); run "
-                "'storyline refresh --rebuild' to rebuild it from the stored articles")
+        path = current(Path(path), "stamp.json") or Path(path)
+        read_stamp(path, config)
         state = cls.__new__(cls)
         state.config = config
         with (path / "state.pkl").open("rb") as fh:

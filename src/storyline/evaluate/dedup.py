@@ -29,6 +29,7 @@ from ..dedup import dedup as _dedup
 from ..dedup._shingles import tokens
 from ..model import Article, DedupRecord
 from ..normalize import clean_text, normalize_article, sentence_spans
+from . import _f1
 
 __all__ = [
     "LABELS",
@@ -529,8 +530,7 @@ class RelationScores:
 
     @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return _f1(self.precision, self.recall)
 
     def to_dict(self) -> dict[str, Any]:
         return {"relation": self.relation, "support": self.support, "predicted": self.predicted,

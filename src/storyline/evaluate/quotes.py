@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EvaluationError
+from . import _f1
 
 __all__ = [
     "GoldQuote",
@@ -111,8 +112,7 @@ class QuoteScores:
 
     @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return _f1(self.precision, self.recall)
 
     @property
     def speaker_accuracy(self) -> float:

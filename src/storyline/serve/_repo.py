@@ -32,7 +32,8 @@ class WriteCounts:
 
 @dataclass(frozen=True, slots=True)
 class RebuildResult:
-    """The outcome of one write: storage counts and the stories after re-clustering."""
+    """The outcome of one write and its update: storage counts, how many articles were
+    written, the stories the update changed, and the story of each written article."""
 
     counts: WriteCounts
     articles: int
