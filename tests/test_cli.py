@@ -185,3 +185,32 @@ def test_dedup_lines_are_written_as_the_json_encoder_writes_them():
             for of in (None, text[::-1]):
                 record = DedupRecord(text, f"g{i}{text}", "near-duplicate", of, score)
                 assert _dedup_line(record) == _JSON_LINE.encode(record.to_dict())
+
+
+def test_config_keys_are_the_commands_option_names(tmp_path, sample_articles):
+    """`format = "csv"` under [export] is --format, not a key silently ignored."""
+    from storyline.store import Store
+
+    with Store(tmp_path / "news.db") as store:
+        store.add_articles(sample_articles[:3])
+    config = tmp_path / "storyline.toml"
+    config.write_text(f'[export]\ndb = "{tmp_path / "news.db"}"\nformat = "csv"\n'
+                      '[eval.clusters]\nformat = "json"\n')
+    result = CliRunner().invoke(cli, ["--config", str(config), "export", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("key,id,url,")
+
+
+def test_an_unknown_config_key_names_the_file_table_and_key(tmp_path):
+    config = tmp_path / "my.toml"
+    for text, wanted in [
+        ('[export]\nfmt = "csv"\n', "my.toml: unknown key 'fmt' in [export]"),
+        ('[export]\nfmt = "csv"\n', "did you mean 'format'?"),
+        ('[serve]\nport = 1\ntokn = "x"\n', "unknown key 'tokn' in [serve]"),
+        ('[eval.clusters]\ncolour = 1\n', "unknown key 'colour' in [eval.clusters]"),
+        ('[exprot]\nformat = "csv"\n', "unknown table [exprot]"),
+        ('db = "news.db"\n', "unknown table [db]"),
+    ]:
+        config.write_text(text)
+        result = CliRunner().invoke(cli, ["--config", str(config), "export", "--db", "x.db"])
+        assert result.exit_code != 0 and wanted in result.output, (text, result.output)

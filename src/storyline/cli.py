@@ -136,20 +136,59 @@ def _dedup_line(record: DedupRecord) -> str:
 _string = json.encoder.encode_basestring  # a JSON string, as ensure_ascii=False writes it
 
 
-def _load_config(path: Path) -> dict[str, Any]:
-    """A TOML file of option defaults per command, e.g. ``[serve]`` ``token = "..."``."""
+def _load_config(path: Path, group: click.Group) -> dict[str, Any]:
+    """A TOML file of option defaults per command, e.g. ``[serve]`` ``token = "..."``.
+
+    Keys are option names as typed on the command line (``format``, ``engine-state`` or
+    ``engine_state``); they become click's ``default_map`` of parameter names. Anything the
+    command does not take is an error naming the file, table and key, since a misspelt
+    key silently ignored is a setting the user believes in and does not have.
+    """
     import tomllib
 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise click.ClickException(f"{path}: unreadable config: {exc}") from exc
+    return _config_table(path, group, data, ())
 
-    def keys(table: dict[str, Any]) -> dict[str, Any]:  # option names as in --long-name
-        return {k.replace("-", "_"): keys(v) if isinstance(v, dict) else v
-                for k, v in table.items()}
 
-    return keys(data)
+def _config_table(path: Path, group: click.Group, data: dict[str, Any],
+                  where: tuple[str, ...]) -> dict[str, Any]:
+    """Check one level of a config file against ``group``'s commands; map option names."""
+    import difflib
+
+    def fail(message: str, key: str, choices: Iterable[str]) -> click.ClickException:
+        close = difflib.get_close_matches(key, list(choices), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return click.ClickException(f"{path}: {message}{hint}")
+
+    out: dict[str, Any] = {}
+    for name, table in data.items():
+        command = group.commands.get(name)
+        table_name = ".".join((*where, name))
+        if command is None:
+            raise fail(f"unknown table [{table_name}]: no such command", name, group.commands)
+        if not isinstance(table, dict):
+            raise click.ClickException(f"{path}: [{table_name}] must be a table of options")
+        if isinstance(command, click.Group):
+            out[name] = _config_table(path, command, table, (*where, name))
+            continue
+        options: dict[str, str] = {}  # accepted key -> parameter name
+        for param in command.params:
+            if isinstance(param, click.Option) and param.name and not param.hidden:
+                for opt in param.opts:
+                    if opt.startswith("--"):
+                        options[opt[2:]] = options[opt[2:].replace("-", "_")] = param.name
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            if key not in options:
+                raise fail(f"unknown key {key!r} in [{table_name}]: `storyline "
+                           f"{' '.join((*where, name))}` has no option --{key}", key,
+                           (o for o in options if "_" not in o))
+            values[options[key]] = value
+        out[name] = values
+    return out
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -179,7 +218,7 @@ def cli(ctx: click.Context, config_file: Path | None) -> None:
     if config_file is not None:
         if not config_file.is_file():
             raise click.ClickException(f"{config_file}: no such config file")
-        ctx.default_map = _load_config(config_file)
+        ctx.default_map = _load_config(config_file, cli)
 
 
 @cli.command()
