@@ -258,6 +258,8 @@ def test_dedup_stories_and_briefs_are_saved_once(db_url: str, sample_run: tuple)
 def _read_export(fmt: str, path: Path) -> list[dict]:
     if fmt == "jsonl":
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    if fmt == "json":
+        return list(json.loads(path.read_text(encoding="utf-8")))
     if fmt == "csv":
         with path.open(encoding="utf-8", newline="") as f:
             rows = list(csv.DictReader(f))
@@ -278,7 +280,7 @@ def _read_export(fmt: str, path: Path) -> list[dict]:
     return rows
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "parquet"])
 def test_export_round_trip(db_url: str, tmp_path: Path, fmt: str) -> None:
     articles = [
         _article(1), _article(1, version=2), _article(2, url=False, authors=[], published=None),
@@ -436,3 +438,37 @@ def test_cli_ingest_and_export(tmp_path: Path) -> None:
     assert len(_read_export("parquet", out)) == 22
     with Store(db) as store:
         assert store.counts()["runs"] == 2
+
+
+def test_export_infers_the_format_and_writes_an_ordinary_file(tmp_path: Path) -> None:
+    """`export --out y.csv` writes CSV (not JSON Lines), with the mode the umask gives."""
+    db = tmp_path / "news.db"
+    with Store(db) as store:
+        store.add_articles([_article(1), _article(2)])
+    runner = CliRunner()
+    old = os.umask(0o022)
+    try:
+        for name, check in [("y.csv", lambda t: t.startswith("key,id,url,")),
+                            ("y.json", lambda t: len(json.loads(t)) == 2),
+                            ("y.jsonl", lambda t: len(t.splitlines()) == 2),
+                            ("y.parquet", lambda t: True)]:
+            out = tmp_path / name
+            done = runner.invoke(cli, ["export", "--db", str(db), "--out", str(out)])
+            assert done.exit_code == 0, done.output
+            fmt = name.split(".")[1]
+            assert f"exported as {fmt}" in done.stderr
+            if fmt != "parquet":
+                assert check(out.read_text(encoding="utf-8")), name
+            assert len(_read_export(fmt, out)) == 2
+            assert out.stat().st_mode & 0o777 == 0o644
+        os.umask(0o027)
+        runner.invoke(cli, ["export", "--db", str(db), "--out", str(tmp_path / "z.csv")])
+        assert (tmp_path / "z.csv").stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
+    unknown = runner.invoke(cli, ["export", "--db", str(db), "--out", str(tmp_path / "y.txt")])
+    assert unknown.exit_code == 2 and "give --format" in unknown.stderr
+    assert not (tmp_path / "y.txt").exists()
+    forced = runner.invoke(cli, ["export", "--db", str(db), "--out", str(tmp_path / "y.txt"),
+                                 "--format", "csv", "-q"])
+    assert forced.exit_code == 0 and (tmp_path / "y.txt").read_text().startswith("key,")

@@ -701,13 +701,14 @@ def eval_dedup_cmd(corpora: tuple[Path, ...], per_kind: int, seed: int, fmt: str
 @cli.command()
 @click.option("--db", metavar="URL", required=True,
               help="The database: a file path or sqlite:///FILE, or postgresql://...")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]),
-              default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv", "parquet"]),
+              default=None, help="Default: what the --out file's extension says (.jsonl, "
+              ".json, .csv, .parquet), else jsonl.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (whole or not at all); standard output if omitted. "
                    "Required for parquet.")
 @click.option("--quiet", "-q", is_flag=True, help="No closing summary.")
-def export(db: str, fmt: str, out_file: Path | None, quiet: bool) -> None:
+def export(db: str, fmt: str | None, out_file: Path | None, quiet: bool) -> None:
     """Export every stored article: its current version, how many versions it has had,
     and its latest dedup group and story.
 
@@ -716,7 +717,14 @@ def export(db: str, fmt: str, out_file: Path | None, quiet: bool) -> None:
     dedup_relation, dedup_of, story.
     """
     from .store import Store
+    from .store._export import SUFFIXES, format_of
 
+    if fmt is None and out_file is not None:
+        fmt = format_of(out_file)
+        if fmt is None:  # writing JSON Lines into y.txt would be a guess the user never sees
+            raise click.UsageError(f"cannot tell the format of {out_file} from its extension "
+                                   f"({', '.join(SUFFIXES)}): give --format")
+    fmt = fmt or "jsonl"
     if fmt == "parquet" and out_file is None:
         raise click.UsageError("parquet is binary: give --out FILE")
     with Store(db, create=False) as store:

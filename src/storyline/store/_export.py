@@ -1,4 +1,4 @@
-"""Complete exports of the articles table: jsonl, csv or parquet.
+"""Complete exports of the articles table: jsonl, json, csv or parquet.
 
 Each row is an article's current version plus what the rest of the database
 says about it: how many versions it has had, its latest dedup verdict and story.
@@ -23,9 +23,12 @@ from sqlalchemy.orm import Session
 
 from ._schema import ArticleRow, DedupRow, StoryMemberRow, VersionRow
 
-__all__ = ["COLUMNS", "FORMATS", "write_export"]
+__all__ = ["COLUMNS", "FORMATS", "SUFFIXES", "format_of", "write_export"]
 
-FORMATS = ("jsonl", "csv", "parquet")
+FORMATS = ("jsonl", "json", "csv", "parquet")
+#: The format a file name implies (``export --out news.csv`` without ``--format``).
+SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv",
+            ".parquet": "parquet", ".pq": "parquet"}
 COLUMNS = ("key", "id", "url", "source", "title", "original_title", "published", "authors",
            "language", "text", "original_text", "content_hash", "first_seen", "last_seen",
            "versions", "dedup_group", "dedup_relation", "dedup_of", "story")
@@ -59,6 +62,11 @@ def _rows(session: Session) -> Iterator[dict[str, Any]]:
                "story": story.get(row.key)}
 
 
+def format_of(path: str | Path) -> str | None:
+    """The export format a file's extension names, or None."""
+    return SUFFIXES.get(Path(path).suffix.lower())
+
+
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
@@ -73,6 +81,9 @@ def _target(out: str | Path | IO[Any], binary: bool) -> Iterator[IO[Any]]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file 0600 (private to a temporary file); the export itself is
+        # an ordinary file, so it gets the mode open() would give it under the umask.
+        os.fchmod(fd, 0o666 & ~_umask())
         f: IO[Any] = (os.fdopen(fd, "wb") if binary
                       else os.fdopen(fd, "w", encoding="utf-8", newline=""))
         with f:
@@ -81,6 +92,24 @@ def _target(out: str | Path | IO[Any], binary: bool) -> Iterator[IO[Any]]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (only settable, so set and restored at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _json(rows: Iterator[dict[str, Any]], f: IO[str]) -> int:
+    """One JSON array, one article per line, written as it streams."""
+    n = 0
+    f.write("[")
+    for n, row in enumerate(rows, 1):  # noqa: B007
+        f.write(("\n" if n == 1 else ",\n")
+                + json.dumps({k: _iso(v) for k, v in row.items()}, ensure_ascii=False))
+    f.write("\n]\n" if n else "]\n")
+    return n
 
 
 def _jsonl(rows: Iterator[dict[str, Any]], f: IO[str]) -> int:
@@ -137,6 +166,8 @@ def write_export(session: Session, fmt: str, out: str | Path | IO[Any]) -> int:
     with _target(out, binary) as f:
         if fmt == "jsonl":
             return _jsonl(_rows(session), f)
+        if fmt == "json":
+            return _json(_rows(session), f)
         if fmt == "csv":
             return _csv(_rows(session), f)
         return _parquet(_rows(session), f)

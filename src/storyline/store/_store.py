@@ -467,7 +467,7 @@ class Store:
 
     def export(self, fmt: str, out: str | Path | IO[Any]) -> int:
         """Write every article (current version, number of versions, latest dedup
-        group and story) as jsonl, csv or parquet to a path or an open file; returns
+        group and story) as jsonl, json, csv or parquet to a path or an open file; returns
         the number of articles. A file path is written whole or not at all."""
         if fmt not in FORMATS:
             raise StoreError(f"unknown export format {fmt!r}; expected one of "
