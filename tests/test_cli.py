@@ -51,8 +51,55 @@ def test_brief_text_is_one_readable_brief(gm_psa):
 def test_brief_writes_files(tmp_path, gm_psa):
     result = _run("brief", str(gm_psa), "--format", "html", "--out", str(tmp_path))
     assert result.exit_code == 0
-    pages = list(tmp_path.glob("*.html"))
+    pages = [p for p in tmp_path.glob("*.html") if p.name != "index.html"]
     assert len(pages) == 1 and "<html" in pages[0].read_text()
+    assert "Story briefs" not in pages[0].read_text()  # one story: no "1 story" heading
+
+
+def test_brief_html_folder_has_an_index_linking_every_story(tmp_path):
+    from html.parser import HTMLParser
+
+    result = _run("brief", "sample/articles", "--format", "html", "--out", str(tmp_path), "-q")
+    assert result.exit_code == 0
+    pages = sorted(p.name for p in tmp_path.glob("*.html") if p.name != "index.html")
+    assert len(pages) >= 4  # the sample's four events (and copies kept apart)
+
+    class Links(HTMLParser):
+        hrefs: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "a":
+                self.hrefs.append(dict(attrs)["href"])
+
+    parser = Links()
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    parser.feed(index)
+    assert sorted(parser.hrefs) == pages
+    assert f"{len(pages)} stories" in index
+    for name in pages:
+        headline = (tmp_path / name).read_text().split("<h2>", 1)[1].split("</h2>", 1)[0]
+        assert headline in index
+
+
+def test_text_input_shows_no_untitled_undated_or_doubled_ids(tmp_path):
+    """A .txt file has no title, date or outlet: nothing stands in for them, and its id
+    (the file name) is shown once per source line."""
+    texts = {
+        "harbour-gazette": "The harbour council of Lakeside voted seven to two on Tuesday to "
+                           "approve a budget of 12 million euros for the new pier. Council "
+                           "leader Ada Brun said work would begin in May.",
+        "harbour-herald": "Lakeside's harbour council approved a 12 million euro pier budget "
+                          "on Tuesday by seven votes to two. Council leader Ada Brun said work "
+                          "would begin in May and last two years.",
+    }
+    for name, text in texts.items():
+        (tmp_path / f"{name}.txt").write_text(text)
+    for fmt in ("text", "markdown", "html"):
+        out = _run("brief", str(tmp_path), "--format", fmt, "-q").stdout
+        assert "ntitled" not in out and "undated" not in out, fmt
+        if fmt != "html":
+            lines = [ln for ln in out.splitlines() if "harbour-gazette" in ln]
+            assert lines and all(ln.count("harbour-gazette") == 1 for ln in lines), lines
 
 
 def test_eval_clusters_json():

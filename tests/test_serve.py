@@ -258,6 +258,14 @@ def test_story_page_links_citations_to_spans(client: TestClient) -> None:
     assert 'href="/diff/' in page
 
 
+def test_story_page_has_no_briefs_heading(client: TestClient) -> None:
+    """A served story page opens with the story, not "Story briefs / 1 story"."""
+    sid = _evil_story(client)
+    page = client.get(f"/stories/{sid}").text
+    assert "Story briefs" not in page and "1 story" not in page
+    assert "All stories" in page
+
+
 def test_diff_page(client: TestClient) -> None:
     page = client.get("/diff/evil-1/evil-2").text
     assert "<del" in page and "12" in page and "<ins" in page and "13" in page

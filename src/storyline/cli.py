@@ -372,7 +372,8 @@ def cluster(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str) -> Non
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json"]),
               default="text", show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write one file per story into this folder instead of standard output.")
+              help="Write one file per story into this folder instead of standard output "
+                   "(with html, also an index.html listing the stories).")
 @click.option("--min-articles", type=int, default=1, show_default=True,
               help="Only brief stories with at least this many articles.")
 def brief(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str, out_dir: Path | None,
@@ -401,11 +402,20 @@ def brief(inputs: tuple[str, ...], quiet: bool, strict: bool, fmt: str, out_dir:
         run.summary(len(articles), f"{len(briefs)} brief{'s' if len(briefs) != 1 else ''}")
         return
     out_dir.mkdir(parents=True, exist_ok=True)
-    for b in briefs:
-        path = out_dir / f"{b.story}{SUFFIX[fmt]}"
+
+    def write(path: Path, text: str) -> None:
         tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(render([b], fmt), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)  # a killed run never leaves a half-written brief
+
+    for b in briefs:
+        write(out_dir / f"{b.story}{SUFFIX[fmt]}", render([b], fmt))
+    if fmt == "html":  # a folder of hash-named pages needs a page that says what they are
+        from .render import brief_to_dict
+        from .render._html import render_index
+
+        write(out_dir / "index.html", render_index(
+            [(f"{b.story}.html", brief_to_dict(b)) for b in briefs]))
     run.summary(len(articles), f"{len(briefs)} brief{'s' if len(briefs) != 1 else ''} "
                                f"written to {out_dir}/")
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["render_html"]
+__all__ = ["render_html", "render_index"]
 
 _DISCREPANCY_KINDS = ("time-update", "different-scope", "approximation", "conflict")
 _SECTION_NAMES = {
@@ -344,12 +344,17 @@ def _timeline(st: _Story) -> str:
     rows = []
     for t in _dicts(st.story.get("timeline")):
         art = st.articles.get(_str(t.get("article")))
-        title = _esc(t.get("title")) or '<span class="muted">untitled</span>'
-        if art is not None:
+        # a text file has no title, outlet or date: its id (the file name) names it, once
+        title = _esc(t.get("title")) or _esc(t.get("source") and t.get("article"))
+        if art is not None and title:
             title = f'<a href="#{art.anchor}">{title}</a>'
+        source = _esc(t.get("source"))
+        if not source and art is not None:
+            source = f'<a href="#{art.anchor}">{_esc(art.id)}</a>'
+        when = _time(t.get("published")) if t.get("published") else ""
         rows.append(
-            f'<tr><td class="nowrap">{_time(t.get("published"))}</td>'
-            f"<td>{_esc(t.get('source'))}</td><td>{title}</td>"
+            f'<tr><td class="nowrap">{when}</td>'
+            f"<td>{source}</td><td>{title}</td>"
             f"<td>{_relation(st, t.get('relation'), t.get('of'))}</td></tr>"
         )
     if not rows:
@@ -530,9 +535,10 @@ def _sources(st: _Story) -> str:
         cols.append(
             f'<article class="src" id="{art.anchor}"><header>'
             f'<p class="src-name">{_esc(d.get("source")) or _esc(art.id)}</p>'
-            f"<h4>{_esc(d.get('title')) or 'Untitled'}</h4>"
-            f'<p class="meta">{_time(d.get("published"))} &middot; '
-            f"{_relation(st, d.get('relation'), d.get('of'))}</p>"
+            + (f"<h4>{_esc(d.get('title'))}</h4>" if d.get("title") else "")
+            + '<p class="meta">'
+            + (f"{_time(d.get('published'))} &middot; " if d.get("published") else "")
+            + f"{_relation(st, d.get('relation'), d.get('of'))}</p>"
             f'<p class="meta">{link}</p></header>'
             f'<div class="text">{_render_text(art)}</div></article>'
         )
@@ -705,7 +711,11 @@ _CSP = (
 
 
 def render_html(doc: dict[str, Any]) -> str:
-    """Render a briefs document (the JSON form) as one self-contained, offline HTML page."""
+    """Render a briefs document (the JSON form) as one self-contained, offline HTML page.
+
+    A page of several stories opens with a heading and their list; a page of one story
+    opens with the story itself (a "Story briefs / 1 story" heading says nothing).
+    """
     stories = [s for s in _list(doc.get("stories")) if isinstance(s, dict)]
     if len(stories) == 1:
         title = _str(stories[0].get("headline")) or "Story brief"
@@ -731,8 +741,46 @@ def render_html(doc: dict[str, Any]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
         f"<title>{_esc(title)}</title><style>{_CSS}</style></head>"
-        '<body><main class="page"><header class="page-head"><h1>Story briefs</h1>'
-        f'<p class="muted">{_esc(_plural(len(stories), "story"))}, each claim linked to '
-        "the source text it comes from.</p></header>"
-        f"{toc}{body}</main><script>{_JS}</script></body></html>\n"
+        '<body><main class="page">'
+        + (_page_head(len(stories)) if len(stories) != 1 else "")
+        + f"{toc}{body}</main><script>{_JS}</script></body></html>\n"
+    )
+
+
+def _page_head(n: int) -> str:
+    return ('<header class="page-head"><h1>Story briefs</h1>'
+            f'<p class="muted">{_esc(_plural(n, "story"))}, each claim linked to '
+            "the source text it comes from.</p></header>")
+
+
+def render_index(entries: list[tuple[str, dict[str, Any]]]) -> str:
+    """The ``index.html`` of a folder of brief pages: every story, linked to its page.
+
+    ``entries`` holds (relative file name, brief in its JSON form), in the order to list.
+    """
+    items = []
+    for href, s in entries:
+        articles = _dicts(s.get("articles"))
+        sources = list(dict.fromkeys(_str(a.get("source")) for a in articles if a.get("source")))
+        dates = sorted(_str(a.get("published")) for a in articles if a.get("published"))
+        stats = [_plural(len(articles), "article")]
+        indep = _int(s.get("independent_sources"))
+        if indep is not None:
+            stats.append(_plural(indep, "independent source"))
+        badges = "".join(f'<span class="stat">{_esc(x)}</span>' for x in stats)
+        when = f" {_time(dates[-1])}" if dates else ""
+        outlets = f' &middot; <span class="muted">{_esc(", ".join(sources))}</span>' \
+            if sources else ""
+        items.append(f'<li><a href="{_esc(href)}">{_esc(s.get("headline")) or _esc(href)}'
+                     f'</a><p class="stats">{badges}{when}{outlets}</p></li>')
+    listing = f'<ol class="toc">{"".join(items)}</ol>' if items \
+        else '<p class="muted">No stories.</p>'
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_esc(_CSP)}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="referrer" content="no-referrer">'
+        f"<title>Story briefs</title><style>{_CSS}</style></head>"
+        f'<body><main class="page">{_page_head(len(entries))}{listing}</main></body></html>\n'
     )

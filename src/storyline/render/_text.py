@@ -34,6 +34,11 @@ def _source_name(a: dict[str, Any]) -> str:
     return a.get("source") or a["id"]
 
 
+def _when(published: str) -> str:
+    """A publication time as given; a date alone stays a date (no invented 00:00)."""
+    return published[:16].replace("T", " ") if "T" in published else published[:10]
+
+
 def _lines(story: dict[str, Any], md: bool) -> list[str]:
     numbers = _numbers(story)
     h2 = "## " if md else ""
@@ -111,11 +116,18 @@ def _lines(story: dict[str, Any], md: bool) -> list[str]:
     section("Coverage, in order of publication")
     for a in story["articles"]:
         n = numbers[a["id"]]
-        when = a["published"][:16].replace("T", " ") if a["published"] else "undated"
         rel = ("" if a["relation"] == "original"
                else f"  — {a['relation']} of [{numbers.get(a['of'], '?')}]")
-        title = f" \"{a['title']}\"" if a["title"] else ""
-        out.append(f"{bullet if md else ''}[{n}] {_source_name(a)}{title}, {when} ({a['id']}){rel}")
+        # what a text file lacks (title, date, outlet) is left out, and its id (the
+        # file name) stands for the outlet once rather than twice
+        line = f"[{n}] {_source_name(a)}"
+        if a["title"]:
+            line += f" \"{a['title']}\""
+        if a["published"]:
+            line += ", " + _when(a["published"])
+        if a.get("source"):
+            line += f" ({a['id']})"
+        out.append(f"{bullet if md else ''}{line}{rel}")
     out.append("")
     return out
 
