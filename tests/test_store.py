@@ -472,3 +472,12 @@ def test_export_infers_the_format_and_writes_an_ordinary_file(tmp_path: Path) ->
     forced = runner.invoke(cli, ["export", "--db", str(db), "--out", str(tmp_path / "y.txt"),
                                  "--format", "csv", "-q"])
     assert forced.exit_code == 0 and (tmp_path / "y.txt").read_text().startswith("key,")
+
+
+def test_ingest_into_a_database_quietly_prints_nothing(tmp_path: Path) -> None:
+    """`ingest ... --db news.db --quiet` once printed every article as JSON Lines."""
+    done = CliRunner().invoke(cli, ["ingest", str(ROOT / "sample"), "--db",
+                                    str(tmp_path / "news.db"), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout == "" and done.stderr == ""
+    assert _count(f"sqlite:///{tmp_path / 'news.db'}") == 22
