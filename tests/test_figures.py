@@ -8,8 +8,8 @@ from datetime import datetime
 
 import pytest
 
+from storyline.analyze._figures import compatible, extract_figures, signature
 from storyline.brief import build_brief
-from storyline.brief._figures import compatible, extract_figures, signature
 from storyline.evaluate.figures import eval_figures, perturb_number
 from storyline.model import Article, Story
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 from rapidfuzz import fuzz
 
-from .._nlp import load_nlp
+from ..analyze import ArticleAnalysis, RawQuote, analyze, analyze_texts, text_hash
+from ..analyze._analysis import QUANTIFIED
 from ..dedup import stream_order
 from ..dedup._shingles import tokens
 from ..model import (
@@ -32,14 +32,10 @@ from ..model import (
     TimelineEntry,
 )
 from ._differences import Aliases, FigureRef, discrepancies, group_figures
-from ._figures import extract_figures, holder_of, quantity_of
-from ._quotes import RawQuote, find_quotes, sentences_to_parse
 from ._sentences import RELATED, SAME_CLAIM, SentenceTable, _terms
 
-__all__ = ["RawQuote", "article_quotes", "brief", "build_brief", "independent_units"]
-
-_ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "LAW"}
-
+__all__ = ["RawQuote", "article_quotes", "brief", "build_brief", "independent_units",
+           "story_analyses"]
 
 def independent_units(articles: list[Article], records: dict[str, DedupRecord]) -> dict[str, str]:
     """Article id -> independent source unit.
@@ -136,72 +132,17 @@ def _agreements_and_exclusives(
     return agreements, dict(exclusives)
 
 
-_SALIENT = re.compile(r'"|\b(?:said|says|told|according to|added)\b')
-_LEAD_SENTENCES = 2
-_MAX_NER_SENTENCES = 8
-
-
-def _salient(table: SentenceTable) -> list[int]:
-    """Sentences worth a parse: the lead, and those with quotes or speech verbs.
-
-    spaCy's NER costs ~0.1 s per article; running it on these (a quarter of a story's
-    text) keeps a 100-article brief within seconds, and the entity names it finds are
-    then counted in every sentence by plain matching.
-    """
-    picked: list[int] = []
-    per_article: dict[int, int] = defaultdict(int)
-    for i in range(len(table)):
-        a = table.article_of[i]
-        if per_article[a] >= _MAX_NER_SENTENCES:
-            continue
-        if table.position[i] < _LEAD_SENTENCES or _SALIENT.search(table.text(i)):
-            picked.append(i)
-            per_article[a] += 1
-    return picked
-
-
-def _quote_sentences(table: SentenceTable) -> list[int]:
-    """Sentences the quote attribution needs parsed (see ``sentences_to_parse``)."""
-    first: dict[int, int] = {}
-    by_article: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for i in range(len(table)):
-        first.setdefault(table.article_of[i], i)
-        by_article[table.article_of[i]].append(table.spans[i])
-    return [first[n] + k for n, a in enumerate(table.articles)
-            for k in sentences_to_parse(a.text, by_article[n])]
-
-
-# article -> sentence position -> (start, end, label) of PERSON and ORG names in it
-_Names = dict[int, dict[int, list[tuple[int, int, str]]]]
-
-
-def _ner(table: SentenceTable, units: dict[str, str], limit: int = 20
-         ) -> tuple[list[Entity], _Names, dict[int, Any]]:
-    """The story's named entities with the sources that mention them, PERSON/ORG spans per
-    (article, sentence position), relative to the sentence, and the parses of the
-    sentences quote attribution reads, by sentence index (one pass of spaCy for both)."""
-    nlp = load_nlp()
-    quoted = set(_quote_sentences(table))
-    salient = set(_salient(table))
-    wanted = sorted(salient | quoted)
+def _entities(table: SentenceTable, units: dict[str, str], analyses: list[ArticleAnalysis],
+              limit: int = 20) -> list[Entity]:
+    """The story's named entities (as the articles' analyses found them in their lead and
+    speech sentences), each cited once per article that mentions it by plain matching."""
     labels: dict[str, str] = {}
-    persons: _Names = defaultdict(lambda: defaultdict(list))
-    parsed: dict[int, Any] = {}
-    with nlp.select_pipes(enable=["tok2vec", "tagger", "parser", "attribute_ruler", "ner"]):
-        docs = nlp.pipe([table.text(i) for i in wanted], batch_size=64)
-        for i, doc in zip(wanted, docs, strict=True):
-            if i in quoted:
-                parsed[i] = doc
-            if i not in salient:
-                continue  # parsed for quotes only: entity counts stay as they were
-            for ent in doc.ents:
-                if ent.label_ in ("PERSON", "ORG"):
-                    persons[table.article_of[i]][table.position[i]].append(
-                        (ent.start_char, ent.end_char, ent.label_))
-                if ent.label_ in _ENTITY_LABELS and len(ent.text) > 1:
-                    labels.setdefault(ent.text, ent.label_)
+    for a, an in zip(table.articles, analyses, strict=True):
+        for s, e, label in an.entities:
+            if e - s > 1:
+                labels.setdefault(a.text[s:e], label)
     if not labels:
-        return [], persons, parsed
+        return []
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(
         re.escape(n) for n in sorted(labels, key=len, reverse=True)) + r")(?!\w)")
     found: dict[str, dict[str, Citation]] = defaultdict(dict)
@@ -213,28 +154,14 @@ def _ner(table: SentenceTable, units: dict[str, str], limit: int = 20
                        list(cites.values()))
                 for name, cites in found.items()]
     entities.sort(key=lambda e: (-e.sources, -len(e.citations), e.name))
-    return entities[:limit], persons, parsed
-
-
-def _article_quotes(table: SentenceTable, persons: _Names,
-                    parsed: dict[int, Any]) -> list[list[RawQuote]]:
-    """Each article's quotations, from the sentence parses ``_ner`` made."""
-    by_article: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    docs: dict[int, dict[int, Any]] = defaultdict(dict)
-    for i in range(len(table)):
-        n = table.article_of[i]
-        if i in parsed:
-            docs[n][len(by_article[n])] = parsed[i]
-        by_article[n].append(table.spans[i])
-    return [find_quotes(a.text, by_article[n], docs[n], persons.get(n, {}))
-            for n, a in enumerate(table.articles)]
+    return entities[:limit]
 
 
 def _quotes(table: SentenceTable, units: dict[str, str],
-            persons: _Names, parsed: dict[int, Any]) -> list[Quote]:
+            analyses: list[ArticleAnalysis]) -> list[Quote]:
     raw: list[tuple[Article, RawQuote]] = []
-    for a, found in zip(table.articles, _article_quotes(table, persons, parsed), strict=True):
-        raw.extend((a, q) for q in found)
+    for a, an in zip(table.articles, analyses, strict=True):
+        raw.extend((a, q) for q in an.quotes)
     groups: list[list[tuple[Article, RawQuote]]] = []
     folded = [" ".join(tokens(a.text[q.start:q.end])) for a, q in raw]
     index_of: list[int] = []
@@ -270,54 +197,28 @@ def _quotes(table: SentenceTable, units: dict[str, str],
 def article_quotes(article: Article) -> list[RawQuote]:
     """The quotations of one article with their speakers, as the brief finds them
     (offsets into ``article.text``); what ``storyline eval quotes`` scores."""
-    table = SentenceTable.build([article], {article.id: article.id})
-    _, persons, parsed = _ner(table, {article.id: article.id})
-    return _article_quotes(table, persons, parsed)[0]
+    return analyze(article.text).quotes
 
 
-def _facts(table: SentenceTable, units: dict[str, str]) -> tuple[list[Fact], list]:
+def _facts(table: SentenceTable, units: dict[str, str], analyses: list[ArticleAnalysis]
+           ) -> tuple[list[Fact], list]:
     refs: list[FigureRef] = []
     by_sentence: dict[int, list[int]] = defaultdict(list)  # sentence -> indices into refs
     for i in range(len(table)):
         a = table.articles[table.article_of[i]]
         s, e = table.spans[i]
-        prev = table.text(i - 1) if i and table.article_of[i - 1] == table.article_of[i] else ""
-        for f in extract_figures(a.text, s, e, prev):
+        for f in analyses[table.article_of[i]].figures_copy(table.position[i]):
             ts = a.published.timestamp() if a.published else None
             near = frozenset(_terms(a.text[max(s, f.start - 50):f.start])
                              + _terms(a.text[f.end:min(e, f.end + 50)]))
             by_sentence[i].append(len(refs))
             refs.append(FigureRef(f, a.id, units[a.id], a.text, ts, (s, e), near))
-    _parse_quantities(table, refs, by_sentence)
     _related_sentences(table, refs, by_sentence)
     names = sorted({r.figure.holder for r in refs if r.figure.holder})
     proper = [n for a in table.articles for n in _long_names(a.text)]
     aliases = Aliases(names + proper)
     groups = group_figures(refs, aliases, _claim_pairs(table, refs, by_sentence))
     return [r.fact() for r in refs], discrepancies(groups)
-
-
-_QUANTIFIED = ("count", "money", "percent")
-
-
-def _parse_quantities(table: SentenceTable, refs: list[FigureRef],
-                      by_sentence: dict[int, list[int]]) -> None:
-    """Set each figure's quantity from the dependency parse of its sentence; only sentences
-    with figures are parsed (tagger and parser, no NER)."""
-    wanted = [i for i in sorted(by_sentence)
-              if any(refs[k].figure.kind in _QUANTIFIED for k in by_sentence[i])]
-    if not wanted:
-        return
-    nlp = load_nlp()
-    with nlp.select_pipes(enable=["tok2vec", "tagger", "parser", "attribute_ruler"]):
-        docs = nlp.pipe([table.text(i) for i in wanted], batch_size=64)
-        for i, doc in zip(wanted, docs, strict=True):
-            s = table.spans[i][0]
-            for k in by_sentence[i]:
-                f = refs[k].figure
-                if f.kind in _QUANTIFIED and not f.conversion:
-                    f.quantity = quantity_of(doc, f.start - s, f.end - s, f.kind)
-                    f.holder = holder_of(doc, f.start - s, f.end - s)
 
 
 def _related_sentences(table: SentenceTable, refs: list[FigureRef],
@@ -352,7 +253,7 @@ def _claim_pairs(table: SentenceTable, refs: list[FigureRef],
         i, j = with_figures[r], with_figures[c]
         if i >= j or table.unit_of[i] == table.unit_of[j]:
             continue
-        for kind in _QUANTIFIED:
+        for kind in QUANTIFIED:
             a = [k for k in by_sentence[i] if refs[k].figure.kind == kind
                  and not refs[k].figure.conversion and refs[k].figure.value is not None]
             b = [k for k in by_sentence[j] if refs[k].figure.kind == kind
@@ -388,15 +289,31 @@ def _headline(articles: list[Article], summary: list[SummarySentence]) -> str:
     return "(untitled story)"
 
 
-def build_brief(story: Story) -> Brief:
-    """Build the brief of one story (its articles and their dedup records)."""
+def story_analyses(articles: Iterable[Article],
+                   known: Mapping[str, ArticleAnalysis] | None = None) -> list[ArticleAnalysis]:
+    """Each article's analysis: from ``known`` (by text hash) where it is there, the rest
+    made here in one batch."""
+    arts = list(articles)
+    keys = [text_hash(a.text) for a in arts]
+    have = dict(known or {})
+    missing = list(dict.fromkeys(k for k in keys if k not in have))
+    if missing:
+        texts = {k: a.text for k, a in zip(keys, arts, strict=True)}
+        have.update(zip(missing, analyze_texts([texts[k] for k in missing]), strict=True))
+    return [have[k] for k in keys]
+
+
+def build_brief(story: Story, analyses: Mapping[str, ArticleAnalysis] | None = None) -> Brief:
+    """Build the brief of one story (its articles and their dedup records) from its
+    articles' analyses by text hash (those not given are made here)."""
     articles = stream_order(list(story.articles))
+    found = story_analyses(articles, analyses)
     records = story.dedup
     units = independent_units(articles, records)
     canon_of_unit: dict[str, str] = {}
     for a in articles:
         canon_of_unit.setdefault(units[a.id], records[a.id].group if a.id in records else a.id)
-    table = SentenceTable.build(articles, units)
+    table = SentenceTable.build(articles, units, [an.sentences for an in found])
     if len(table):
         codes = {u: k for k, u in enumerate(sorted(set(table.unit_of)))}
         arr = np.array([codes[u] for u in table.unit_of])
@@ -412,9 +329,9 @@ def build_brief(story: Story) -> Brief:
                                                         canon_of_unit)
     if n_units < 2:
         exclusives = {}  # with one source, "only one source reports" is everything
-    facts, diffs = _facts(table, units)
-    entities, persons, parsed = _ner(table, units) if articles else ([], {}, {})
-    quotes = _quotes(table, units, persons, parsed) if articles else []
+    facts, diffs = _facts(table, units, found)
+    entities = _entities(table, units, found)
+    quotes = _quotes(table, units, found)
     timeline = [
         TimelineEntry(a.id, a.source, a.published, a.title,
                       records[a.id].relation if a.id in records else "original",

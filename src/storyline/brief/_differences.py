@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..analyze._figures import Figure
 from ..model import Citation, Discrepancy, Fact
-from ._figures import Figure
 
 __all__ = ["FigureRef", "Aliases", "comparable", "group_figures", "classify_group"]
 

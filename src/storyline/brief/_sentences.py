@@ -16,10 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._stopwords import english_stop_words
+from ..analyze._figures import Signature, compatible, signature
 from ..dedup._shingles import tokens
 from ..model import Article, Citation
 from ..normalize.sentences import sentence_spans
-from ._figures import Signature, compatible, signature
 
 __all__ = ["SentenceTable", "SAME_CLAIM", "RELATED"]
 
@@ -85,14 +85,18 @@ class SentenceTable:
     signatures: list[tuple[Signature, bool]] = field(default_factory=list)
 
     @classmethod
-    def build(cls, articles: list[Article], unit_of_article: dict[str, str]) -> SentenceTable:
+    def build(cls, articles: list[Article], unit_of_article: dict[str, str],
+              sentences: list[list[tuple[int, int]]] | None = None) -> SentenceTable:
+        """The table of ``articles``, with each article's sentence spans when known
+        (its analysis has them), else split here."""
         article_of: list[int] = []
         spans: list[tuple[int, int]] = []
         position: list[int] = []
         texts: list[str] = []
         ntok: list[int] = []
         for n, a in enumerate(articles):
-            for p, (s, e) in enumerate(sentence_spans(a.text)):
+            found = sentences[n] if sentences is not None else sentence_spans(a.text)
+            for p, (s, e) in enumerate(found):
                 article_of.append(n)
                 spans.append((s, e))
                 position.append(p)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from .._folders import current, remove
 from .._parallel import default_workers
+from ..analyze import ANALYSIS_KIND, ArticleAnalysis, analyze_texts, text_hash
 from ..brief import build_brief
 from ..dedup import stream_order
 from ..model import Article, Brief, DedupRecord, Story
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "RunResult", "UpdateResult", "state_dir_for"]
 
 _POLL = 20_000  # stored contents placed per step of a large update (bounds memory)
+_ANALYSE_CHUNK = 16  # texts per analysis task: spaCy batches their sentences together
+
+
+def _brief_one(item: tuple[Story, dict[str, ArticleAnalysis]]) -> Brief:
+    return build_brief(*item)
 
 
 @dataclass(slots=True)
@@ -50,12 +56,14 @@ class UpdateResult:
     stories: list[str] = field(default_factory=list)  # stories saved (changed or new)
     retired: list[str] = field(default_factory=list)  # stories deleted
     briefs: int = 0
+    analysed: int = 0  # distinct texts analysed (the rest had a stored analysis)
     seconds: float = 0.0
     seq: int = 0  # the checkpoint's sequence number after the update
 
     def to_dict(self) -> dict[str, object]:
         return {"contents": self.contents, "stories": len(self.stories),
                 "retired": len(self.retired), "briefs": self.briefs,
+                "analysed": self.analysed,
                 "seconds": round(self.seconds, 3), "seq": self.seq}
 
 
@@ -89,6 +97,9 @@ class Engine:
         self.state_dir = Path(state_dir) if state_dir is not None else (
             state_dir_for(store) if store is not None else None)
         self._state: StoryState | None = None
+        # analyses by text hash, kept here when there is no store to keep them
+        self._analyses: dict[str, ArticleAnalysis] = {}
+        self.analysed = 0  # distinct texts this engine has analysed
 
     def __enter__(self) -> Engine:
         return self
@@ -164,11 +175,40 @@ class Engine:
         stories.sort(key=lambda s: -len(s.articles))
         return stories
 
+    def analyses(self, articles: Iterable[Article]) -> dict[str, ArticleAnalysis]:
+        """The analysis of each article's text, by text hash: stored ones are read back,
+        the rest are made across the executor's processes (and stored), so that no text
+        is analysed twice, however often its story is rebriefed."""
+        texts = {text_hash(a.text): a.text for a in articles}
+        found = {h: self._analyses[h] for h in texts if h in self._analyses}
+        if self.store is not None:
+            stored = self.store.analyses(ANALYSIS_KIND, [h for h in texts if h not in found])
+            found.update((h, ArticleAnalysis.from_dict(d)) for h, d in stored.items())
+        missing = [h for h in texts if h not in found]
+        chunks = [missing[i:i + _ANALYSE_CHUNK] for i in range(0, len(missing), _ANALYSE_CHUNK)]
+        made: dict[str, ArticleAnalysis] = {}
+        for keys, done in zip(chunks, self.executor.map(
+                analyze_texts, [[texts[h] for h in keys] for keys in chunks]), strict=True):
+            made.update(zip(keys, done, strict=True))
+        self.analysed += len(made)
+        if self.store is not None:
+            if made:
+                self.store.save_analyses(ANALYSIS_KIND,
+                                         {h: an.to_dict() for h, an in made.items()})
+        else:
+            self._analyses.update(made)
+        found.update(made)
+        return found
+
     def brief(self, stories: Sequence[Story],
               progress: Callable[[int], None] | None = None) -> list[Brief]:
-        """One brief per story, in the stories' order, across the executor's processes."""
+        """One brief per story, in the stories' order, across the executor's processes,
+        from the articles' analyses (see :meth:`analyses`)."""
+        known = self.analyses(a for s in stories for a in s.articles)
+        items = [(s, {h: known[h] for h in (text_hash(a.text) for a in s.articles)})
+                 for s in stories]
         out = []
-        for b in self.executor.map(build_brief, stories):
+        for b in self.executor.map(_brief_one, items):
             out.append(b)
             if progress is not None:
                 progress(1)
@@ -208,7 +248,9 @@ class Engine:
             if progress is not None:
                 progress(len(rows))
         if brief and changed:
+            before = self.analysed
             result.briefs = self._rebrief(store, state, changed)
+            result.analysed = self.analysed - before
         if self.state_dir is not None:
             state.save(self.state_dir)
         result.stories = sorted(changed)

@@ -10,7 +10,7 @@ sentence that still says the old value.
 
 *The same figure* is decided here, independently of the brief's figure model (so the
 model can change without changing the test set): two figures found by
-:func:`storyline.brief._figures.extract_figures`, in sentences of two different
+:func:`storyline.analyze.extract_figures`, in sentences of two different
 independent sources, with the same kind, unit and value, where the value is not a
 small bare count (counts below 10 without a scale word are everywhere) and the two
 sentences share the counted word (the first content word after the number) or at
@@ -33,8 +33,8 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
+from ..analyze._figures import _SCALE, extract_figures
 from ..brief import build_brief
-from ..brief._figures import _SCALE, extract_figures
 from ..dedup import dedup as _dedup
 from ..dedup._shingles import tokens
 from ..errors import EvaluationError

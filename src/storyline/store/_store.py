@@ -308,9 +308,10 @@ class Store:
         out: dict[str, dict[str, Any]] = {}
         for batch in _batches(sorted(set(hashes)), self.batch_size):
             with self._reading() as session:
-                out.update(session.execute(
-                    select(AnalysisRow.text_hash, AnalysisRow.data).where(
-                        AnalysisRow.kind == kind, AnalysisRow.text_hash.in_(batch))).tuples())
+                for h, data in session.execute(
+                        select(AnalysisRow.text_hash, AnalysisRow.data).where(
+                            AnalysisRow.kind == kind, AnalysisRow.text_hash.in_(batch))):
+                    out[h] = data
         return out
 
     def save_analyses(self, kind: str, items: dict[str, dict[str, Any]]) -> int:
