@@ -481,3 +481,46 @@ def test_ingest_into_a_database_quietly_prints_nothing(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert done.stdout == "" and done.stderr == ""
     assert _count(f"sqlite:///{tmp_path / 'news.db'}") == 22
+
+
+_PAGE = """<html><head><title>Harbour council votes on budget</title>
+<meta property="article:published_time" content="2025-03-04T10:15:00+02:00">
+<meta property="og:site_name" content="Gazette"></head><body><article>
+<h1>Harbour council votes on budget</h1><p>The harbour council of the invented town met on
+Tuesday evening and voted seven to two on the new budget for the pier.</p><p>The council
+leader said the work would start in May and take two years, at a cost of twelve million.</p>
+</article></body></html>"""
+
+
+def test_dates_are_stored_as_given(db_url: str, tmp_path: Path) -> None:
+    """A date alone stays a date, and a local time keeps its offset, through ingest, the
+    store and the export (they were all stored as 00:00 UTC or as UTC)."""
+    from datetime import timedelta, timezone
+
+    from storyline import read
+
+    (tmp_path / "page.html").write_text(_PAGE, encoding="utf-8")
+    body = "The pier budget was approved by the council after a long debate on Tuesday."
+    (tmp_path / "b.jsonl").write_text(
+        json.dumps({"id": "day", "text": body, "published": "2025-03-04"}) + "\n"
+        + json.dumps({"id": "local", "text": body + " Late.",
+                      "published": "2025-03-04T10:15:00+02:00"}) + "\n", encoding="utf-8")
+    articles = {a.id: a for a in read([str(tmp_path / "page.html"), str(tmp_path / "b.jsonl")])}
+    plus2 = timezone(timedelta(hours=2))
+    assert articles["page"].published == datetime(2025, 3, 4, 10, 15, tzinfo=plus2)
+    assert articles["local"].published.utcoffset() == timedelta(hours=2)
+    assert articles["day"].published.isoformat() == "2025-03-04"
+    assert articles["day"].published == datetime(2025, 3, 4, tzinfo=UTC)  # sorts as midnight
+    with Store(db_url) as store:
+        store.add_articles(articles.values())
+        back = {a.id: a for a in store.articles()}
+        out = io.StringIO()
+        store.export("jsonl", out)
+    given = {"page": "2025-03-04T10:15:00+02:00", "local": "2025-03-04T10:15:00+02:00",
+             "day": "2025-03-04"}
+    assert {k: a.published.isoformat() for k, a in back.items()} == given
+    assert {r["id"]: r["published"] for r in map(json.loads, out.getvalue().splitlines())} \
+        == given
+    with Store(db_url) as store:  # the instant is what filters and sorts
+        assert {a.id for a in store.articles(since=datetime(2025, 3, 4, 8, 15, tzinfo=UTC))
+                } == {"page", "local"}

@@ -32,11 +32,25 @@ def read_text(text: str, path: str, stem: str) -> Iterator[Item]:
     yield Article(id=stem, text=text, original_text=text, path=path)
 
 
+_DATE_PARAMS = {"extensive_search": True, "original_date": True,
+                "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+
+
+def _page_date(value: str | None) -> datetime | None:
+    """htmldate's time: with an offset when the page gave one; midnight without an offset
+    is what it writes for a date alone, which stays a date."""
+    if value and value.endswith("T00:00:00"):
+        value = value[:10]
+    return parse_date(value)
+
+
 def read_html(text: str, path: str, stem: str) -> Iterator[Item]:
     """An HTML page: trafilatura extracts the main text, title, date and site."""
     import trafilatura  # imported here: it is slow to import and only HTML needs it
 
-    doc = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False)
+    # htmldate's default output is the date alone: a page's 10:15+02:00 became 00:00 UTC
+    doc = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False,
+                                      date_extraction_params=_DATE_PARAMS)
     body = getattr(doc, "text", None) if doc is not None else None
     if not body or not body.strip():
         yield InputProblem(path, "no article text found in the HTML page")
@@ -55,7 +69,7 @@ def read_html(text: str, path: str, stem: str) -> Iterator[Item]:
         title=title,
         url=url,
         source=source,
-        published=parse_date(getattr(doc, "date", None)),
+        published=_page_date(getattr(doc, "date", None)),
         authors=[a.strip() for a in author.split(";")] if author else [],
         language=getattr(doc, "language", None),
         original_text=body,

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..model import Article
 
-__all__ = ["RecordError", "article_from_record", "parse_date", "record_fields"]
+__all__ = ["Day", "RecordError", "article_from_record", "parse_date", "record_fields"]
 
 
 class RecordError(ValueError):
@@ -37,13 +37,38 @@ def _first(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
     return None
 
 
+class Day(datetime):
+    """A publication date without a time of day ("2021-04-22").
+
+    It is midnight UTC for every comparison and sort, but says only the date when
+    written out, so that a date-only source is never shown or stored as 00:00.
+    """
+
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        return self.date().isoformat()
+
+    def __str__(self) -> str:
+        return self.isoformat()
+
+
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_date(value: Any) -> datetime | None:
     """Parse ISO 8601, "YYYY-MM-DD HH:MM:SS" (news-please) or RFC 2822; ``None`` if unparseable.
 
-    Naive times are taken as UTC so that every date in a run compares.
+    Naive times are taken as UTC so that every date in a run compares; a given offset
+    is kept (10:15+02:00 stays so, the same instant as 08:15 UTC), and a date alone
+    is a :class:`Day`.
     """
     if value is None or value == "":
         return None
+    if isinstance(value, str) and _DATE_ONLY.fullmatch(value.strip()):
+        try:
+            d = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        return Day(d.year, d.month, d.day, tzinfo=UTC)
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, int | float):
@@ -66,7 +91,7 @@ def parse_date(value: Any) -> datetime | None:
         dt = dt_or_none
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    return dt
 
 
 def _authors(value: Any) -> list[str]:

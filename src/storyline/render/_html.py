@@ -94,6 +94,8 @@ def _time(value: Any) -> str:
         when = datetime.fromisoformat(raw)
     except ValueError:
         return _esc(raw)
+    if len(raw) == 10:  # a date alone: no time of day to show
+        return f'<time datetime="{_esc(raw)}">{_esc(raw)}</time>'
     shown = when.strftime("%Y-%m-%d %H:%M")
     if when.utcoffset() is not None:
         offset = when.strftime("%z")

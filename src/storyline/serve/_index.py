@@ -71,12 +71,12 @@ class Page:
 
 
 def _parse_time(value: Any) -> datetime | None:
+    """As ingest parses it: a date alone stays a date (midnight UTC for sorting)."""
     if not isinstance(value, str) or not value:
         return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
+    from ..ingest._records import parse_date
+
+    return parse_date(value)
 
 
 def _row(brief: dict[str, Any]) -> StoryRow:

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from ..ingest._records import Day
 from ..render import SCHEMA
 from ..render._html import _CSS as _BRIEF_CSS
 from ..render._html import _JS as _BRIEF_JS
@@ -84,8 +85,8 @@ def _path(*parts: str) -> str:
 def _when(value: datetime | None) -> str:
     if value is None:
         return '<span class="muted">undated</span>'
-    return (f'<time datetime="{esc(value.isoformat())}">'
-            f"{esc(value.strftime('%Y-%m-%d %H:%M'))}</time>")
+    shown = value.isoformat() if isinstance(value, Day) else value.strftime("%Y-%m-%d %H:%M")
+    return f'<time datetime="{esc(value.isoformat())}">{esc(shown)}</time>'
 
 
 def _plural(n: int, word: str) -> str:

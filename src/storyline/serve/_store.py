@@ -26,6 +26,7 @@ from ..engine import Engine
 from ..model import Article, DedupRecord, Passage
 from ..store import Store
 from ..store._schema import ArticleRow, BriefRow, DedupRow, StoryMemberRow, StoryRow, VersionRow
+from ..store._store import published_of
 from ._repo import WriteCounts
 
 __all__ = ["StoreRepository", "open_repository"]
@@ -156,7 +157,7 @@ class StoreRepository:
 
 def _article(row: ArticleRow) -> Article:
     return Article(id=row.id, text=row.text, title=row.title, url=row.url, source=row.source,
-                   published=row.published, authors=list(row.authors or []),
+                   published=published_of(row), authors=list(row.authors or []),
                    language=row.language, original_text=row.original_text,
                    original_title=row.original_title)
 

@@ -21,6 +21,7 @@ from typing import IO, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..ingest._records import parse_date
 from ._schema import ArticleRow, DedupRow, StoryMemberRow, VersionRow
 
 __all__ = ["COLUMNS", "FORMATS", "SUFFIXES", "format_of", "write_export"]
@@ -54,7 +55,7 @@ def _rows(session: Session) -> Iterator[dict[str, Any]]:
         group, relation, of = dedup.get(row.key, (None, None, None))
         yield {"key": row.key, "id": row.id, "url": row.url, "source": row.source,
                "title": row.title, "original_title": row.original_title,
-               "published": row.published, "authors": list(row.authors),
+               "published": row.published_as or row.published, "authors": list(row.authors),
                "language": row.language, "text": row.text, "original_text": row.original_text,
                "content_hash": row.content_hash, "first_seen": row.first_seen,
                "last_seen": row.last_seen, "versions": versions.get(row.key, 0),
@@ -147,6 +148,8 @@ def _parquet(rows: Iterator[dict[str, Any]], f: IO[bytes]) -> int:
     with pq.ParquetWriter(f, schema) as writer:
         chunk: list[dict[str, Any]] = []
         for row in rows:
+            if isinstance(row["published"], str):  # as given; parquet holds the UTC instant
+                row["published"] = parse_date(row["published"])
             chunk.append(row)
             if len(chunk) == _CHUNK:
                 writer.write_table(pa.Table.from_pylist(chunk, schema=schema))

@@ -80,6 +80,7 @@ class ArticleRow(Base):
     title: Mapped[str] = mapped_column(Text)
     original_title: Mapped[str] = mapped_column(Text)
     published: Mapped[datetime | None]
+    published_as: Mapped[str | None] = mapped_column(String(64))  # as given (migration 0003)
     authors: Mapped[list[str]]
     language: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
@@ -108,6 +109,7 @@ class VersionRow(Base):
     title: Mapped[str] = mapped_column(Text)
     original_title: Mapped[str] = mapped_column(Text)
     published: Mapped[datetime | None]
+    published_as: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     original_text: Mapped[str] = mapped_column(Text)
     first_seen: Mapped[datetime]

@@ -80,10 +80,28 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
+def published_as(value: datetime | None) -> str | None:
+    """A publication time as the source gave it: a date alone, or with its UTC offset."""
+    return value.isoformat() if value is not None else None
+
+
+def published_of(row: ArticleRow | VersionRow) -> datetime | None:
+    """The publication time read back as it was given (see migration 0003), else the
+    stored instant."""
+    if row.published_as:
+        from ..ingest._records import parse_date
+
+        parsed = parse_date(row.published_as)
+        if parsed is not None:
+            return parsed
+    return row.published
+
+
 def _current(a: Article, chash: str) -> dict[str, Any]:
     """The columns of ``articles`` that follow the latest version."""
     return {"id": a.id, "url": a.url, "source": a.source, "title": a.title,
             "original_title": a.original_title or a.title, "published": a.published,
+            "published_as": published_as(a.published),
             "authors": list(a.authors), "language": a.language, "text": a.text,
             "original_text": a.original_text or a.text, "content_hash": chash}
 
@@ -92,7 +110,7 @@ def _to_article(row: ArticleRow | VersionRow, base: ArticleRow | None = None) ->
     meta = base if base is not None else row
     assert isinstance(meta, ArticleRow)
     return Article(id=row.id, text=row.text, title=row.title, url=meta.url, source=meta.source,
-                   published=row.published, authors=list(meta.authors), language=meta.language,
+                   published=published_of(row), authors=list(meta.authors), language=meta.language,
                    original_text=row.original_text, original_title=row.original_title)
 
 
@@ -230,8 +248,8 @@ class Store:
             session.add(VersionRow(
                 article_key=key, number=numbers[key], content_hash=chash, id=a.id,
                 title=a.title, original_title=a.original_title or a.title,
-                published=a.published, text=a.text, original_text=a.original_text or a.text,
-                first_seen=now, last_seen=now))
+                published=a.published, published_as=published_as(a.published), text=a.text,
+                original_text=a.original_text or a.text, first_seen=now, last_seen=now))
             known[(key, chash)] = None
         if seen:
             session.execute(update(VersionRow).where(VersionRow.pk.in_(seen))
