@@ -386,12 +386,13 @@ def test_migrations_create_exactly_the_models(db_url: str) -> None:
 
     from storyline.store._migrate import head_revision
     from storyline.store._schema import Base
+    from storyline.store._search import is_search_object
 
     Store(db_url).close()
     Store(db_url).close()  # opening an up-to-date store again is a no-op
     engine = create_engine(database_url(db_url))
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn)
+        context = MigrationContext.configure(conn, opts={"include_object": is_search_object})
         assert context.get_current_revision() == head_revision()
         assert compare_metadata(context, Base.metadata) == []
     engine.dispose()
@@ -524,3 +525,35 @@ def test_dates_are_stored_as_given(db_url: str, tmp_path: Path) -> None:
     with Store(db_url) as store:  # the instant is what filters and sorts
         assert {a.id for a in store.articles(since=datetime(2025, 3, 4, 8, 15, tzinfo=UTC))
                 } == {"page", "local"}
+
+
+def test_full_text_search_finds_a_word_only_in_a_body(db_url: str) -> None:
+    """Through the database's index (FTS5 / tsvector), with date, outlet and language
+    filters; the index follows new, changed and re-read articles."""
+    articles = [
+        _article(1, text="The harbour council met. Councillor Zephyrine Okafor voted no."),
+        _article(2, source="Other Outlet", language="fr",
+                 text="Le conseil du port a voté. Zephyrine Okafor a voté contre.",
+                 published=datetime(2025, 5, 1, 9, 0, tzinfo=UTC)),
+        _article(3),
+    ]
+    with Store(db_url) as store:
+        store.add_articles(articles)
+        hits = store.search("zephyrine OKAFOR")
+        assert {h.id for h in hits} == {articles[0].id, articles[1].id}
+        assert "Okafor" in hits[0].snippet and "Council vote" not in hits[0].snippet
+        assert store.search("okafor", source="other outlet")[0].id == articles[1].id
+        assert [h.id for h in store.search("okafor", language="en")] == [articles[0].id]
+        since = datetime(2025, 4, 1, tzinfo=UTC)
+        assert [h.id for h in store.search("okafor", since=since)] == [articles[1].id]
+        assert [h.id for h in store.search("okafor", until=since)] == [articles[0].id]
+        assert [h.id for h in store.search("okafor", sort="newest")][0] == articles[1].id
+        assert store.search("okafor zzzz") == [] and store.search("  ") == []
+        assert store.search('okafor" OR NEAR(*') == []  # no query syntax reaches the index
+        assert len(store.search("harbour", limit=1)) == 1
+        assert store.search("council", limit=1, offset=1)[0].id != \
+            store.search("council", limit=1)[0].id
+        # a new version replaces the indexed text; the old words no longer match
+        store.add_articles([_article(1, version=2, text="Renamed: Quillon Abernathy voted.")])
+        assert {h.id for h in store.search("okafor")} == {articles[1].id}
+        assert [h.id for h in store.search("quillon")] == ["a0001-v2"]

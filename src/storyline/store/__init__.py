@@ -13,6 +13,7 @@ from ._errors import StoreError
 from ._export import COLUMNS as EXPORT_COLUMNS
 from ._export import FORMATS as EXPORT_FORMATS
 from ._keys import article_key, canonical_url, content_hash
+from ._search import SearchHit, SearchQuery
 from ._store import AddResult, Store
 from ._url import database_url, display_url
 
@@ -20,6 +21,8 @@ __all__ = [
     "EXPORT_COLUMNS",
     "EXPORT_FORMATS",
     "AddResult",
+    "SearchHit",
+    "SearchQuery",
     "Store",
     "StoreError",
     "article_key",

@@ -40,6 +40,7 @@ from ._schema import (
     StoryRow,
     VersionRow,
 )
+from ._search import SearchHit, SearchQuery, search
 from ._url import database_url, display_url
 
 __all__ = ["AddResult", "Store"]
@@ -481,6 +482,17 @@ class Store:
         """Every stored brief, in its JSON form."""
         with self._reading() as session:
             return [dict(d) for d in session.scalars(select(BriefRow.data).order_by(BriefRow.pk))]
+
+    # -- search -------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery | str, **filters: Any) -> list[SearchHit]:
+        """Articles whose title or body holds every word of the query, through the
+        database's full-text index (SQLite FTS5, PostgreSQL tsvector); ``filters`` are
+        :class:`SearchQuery` fields (since, until, source, language, sort, limit, offset)."""
+        if isinstance(query, str):
+            query = SearchQuery(query, **filters)
+        with self._reading() as session:
+            return search(session, query)
 
     # -- export -------------------------------------------------------------------------
 
