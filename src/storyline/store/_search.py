@@ -94,15 +94,15 @@ def search(session: Session, query: SearchQuery) -> list[SearchHit]:
                ArticleRow.published, ArticleRow.language, ArticleRow.published_as)
     if session.get_bind().dialect.name == "sqlite":
         match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
-        snippet = literal_column(
+        snippet: ColumnElement[Any] = literal_column(
             f"snippet(articles_fts, 1, '', '', '…', {SNIPPET_WORDS})")
         stmt = (select(*columns, snippet)
                 .select_from(_FTS.join(ArticleRow, ArticleRow.pk == _FTS.c.rowid))
                 .where(literal_column("articles_fts").op("MATCH")(match)))
-        rank = _FTS.c.rank
+        rank: ColumnElement[Any] = _FTS.c.rank
     else:
         tsquery = func.plainto_tsquery("simple", " ".join(words))
-        tsv = literal_column(_TSV)
+        tsv: ColumnElement[Any] = literal_column(_TSV)
         snippet = func.ts_headline(
             "simple", ArticleRow.text, tsquery,
             f"StartSel=\"\",StopSel=\"\",MaxWords={SNIPPET_WORDS},MinWords=5")
