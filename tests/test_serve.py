@@ -280,7 +280,7 @@ def test_openapi_has_response_models(client: TestClient) -> None:
     assert ok["schema"]["$ref"].endswith("/StoryList")
     assert "401" in paths["/api/articles"]["post"]["responses"]
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
-    assert client.get("/docs").status_code == 404  # hosted docs would load a CDN
+
 
 
 # ---------------------------------------------------------------------------- fuzzing
@@ -357,3 +357,84 @@ def test_store_repository(tmp_path: Any) -> None:
         assert "<del" in diff and "Friday" in diff and "Saturday" in diff
     finally:
         repo.close()
+
+
+# ---------------------------------------------------------------------------- search and docs
+
+_BODY_WORD = "Vasquez-Thornbury"
+_REPORTS = [
+    Article(id="pier-a", source="Saltmere Post", title="Pier reopens after repairs",
+            language="en", published=datetime(2025, 5, 2, 10, 0, tzinfo=UTC),
+            text="The old pier in Saltmere reopened on Friday after two years of repairs "
+                 "costing 4 million euros, the town said. The repairs were long.\n\n"
+                 "The repairs were paid for by the town and the region together. "
+                 f"The engineer in charge, Imelda {_BODY_WORD}, left the project in March."),
+    Article(id="pier-b", source="Coast Herald", title="Saltmere pier open again",
+            language="de", published=datetime(2025, 5, 3, 8, 0, tzinfo=UTC),
+            text="Saltmere's old pier opened again on Friday after two years of repairs that "
+                 "cost 4 million euros, the town said. The repairs were long."),
+]
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def search_client(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
+    """The app over both repositories: the in-memory scan and the store's FTS5 index."""
+    from storyline.serve import open_repository
+
+    repo: Any = MemoryRepository() if request.param == "memory" else \
+        open_repository(tmp_path / "search.db")
+    rebuild(repo, list(normalize(_REPORTS)))
+    yield TestClient(create_app(repo, token=TOKEN))
+    if request.param == "sqlite":
+        repo.close()
+
+
+def test_search_finds_a_word_only_in_a_body(search_client: TestClient) -> None:
+    client = search_client
+    word = _BODY_WORD.split("-")[0].lower()
+    stories = client.get("/api/stories").json()["items"]
+    assert len(stories) == 1
+    listing = " ".join(f"{s['headline']} {s['summary']}" for s in stories).lower()
+    assert word not in listing  # the word is in no headline, summary or title
+    hits = client.get("/api/articles", params={"q": f"imelda {word}"}).json()
+    assert [h["id"] for h in hits["items"]] == ["pier-a"]
+    assert word in hits["items"][0]["snippet"].lower()
+    assert hits["items"][0]["story"] == stories[0]["id"]
+    found = client.get("/api/stories", params={"q": word}).json()["items"]
+    assert [s["id"] for s in found] == [stories[0]["id"]]
+    assert client.get("/api/stories", params={"q": "nowhere-zzz"}).json()["items"] == []
+    # filters: date range (a date alone as `until` is the whole day), outlet, language
+    ids = lambda **p: [h["id"] for h in client.get(  # noqa: E731
+        "/api/articles", params={"q": "pier", **p}).json()["items"]]
+    assert sorted(ids()) == ["pier-a", "pier-b"]
+    assert ids(since="2025-05-03") == ["pier-b"] and ids(until="2025-05-02") == ["pier-a"]
+    assert ids(source="coast herald") == ["pier-b"] and ids(language="EN") == ["pier-a"]
+    assert ids(sort="newest") == ["pier-b", "pier-a"]
+    assert len(ids(limit=1)) == 1
+    assert client.get("/api/articles", params={"q": "pier", "since": "soon"}).status_code == 422
+    assert client.get("/api/stories", params={"since": "2025-06-01"}).json()["items"] == []
+    assert client.get("/api/stories", params={"min_articles": 3}).json()["items"] == []
+    # the page: the story is listed, the article shown with its snippet
+    page = client.get("/", params={"q": word}).text
+    assert "Articles that mention" in page and f"/stories/{stories[0]['id']}" in page
+    assert _BODY_WORD in page
+
+
+def test_unknown_query_parameters_are_a_422_naming_them(client: TestClient) -> None:
+    for path in ("/api/stories", "/api/articles/evil-1", "/api/status"):
+        response = client.get(path, params={"sinse": "2025-01-01"})
+        assert response.status_code == 422, path
+        detail = response.json()["detail"]
+        assert detail[0]["loc"] == ["query", "sinse"] and "sinse" in detail[0]["msg"]
+    assert client.get("/api/stories", params={"q": "harbour", "limit": 5}).status_code == 200
+    assert client.get("/", params={"utm_source": "x"}).status_code == 200  # pages: lenient
+
+
+def test_docs_are_served_locally(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and "SwaggerUIBundle" in page.text
+    assert "/openapi.json" in page.text and "cdn" not in page.text.lower()
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self' 'sha256-" in csp and "unsafe-inline" not in csp.split(";")[1]
+    assets = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert assets.status_code == 200 and len(assets.content) > 100_000

@@ -42,6 +42,7 @@ class StoryRow:
     oldest: datetime | None
     summary: str
     haystack: str
+    article_ids: frozenset[str] = frozenset()
 
     def key(self, sort: str) -> list[Any]:
         """Sort key, ascending; JSON-serialisable so that it can travel in a cursor."""
@@ -105,6 +106,7 @@ def _row(brief: dict[str, Any]) -> StoryRow:
         oldest=min(times) if times else None,
         summary=str(first),
         haystack="\n".join(parts).casefold(),
+        article_ids=frozenset(str(a.get("id")) for a in articles),
     )
 
 
@@ -232,8 +234,14 @@ class StoryIndex:
         q: str | None = None,
         cursor: str | None = None,
         limit: int = 20,
+        matched: set[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        min_articles: int = 1,
     ) -> Page:
-        """One page of stories; ``q`` matches when every word appears in the story's text."""
+        """One page of stories; ``q`` matches when every word appears in the story's text,
+        or when the story holds one of the ``matched`` articles (what a full-text search of
+        the bodies found). ``since``/``until``: stories with coverage in that span."""
         after = decode_cursor(cursor, sort) if cursor else None
         words = (q or "").casefold().split()
         wanted_source = source.casefold() if source else None
@@ -244,7 +252,14 @@ class StoryIndex:
                 continue
             if wanted_source and wanted_source not in (s.casefold() for s in row.sources):
                 continue
-            if words and not all(w in row.haystack for w in words):
+            if words and not (all(w in row.haystack for w in words)
+                              or (matched and not matched.isdisjoint(row.article_ids))):
+                continue
+            if row.articles < min_articles:
+                continue
+            if since is not None and (row.newest is None or row.newest < since):
+                continue
+            if until is not None and (row.oldest is None or row.oldest > until):
                 continue
             if len(items) == limit:
                 more = True

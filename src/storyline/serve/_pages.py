@@ -108,9 +108,12 @@ def _document(title: str, body: str) -> str:
 
 
 def story_list_page(
-    page: Page, *, q: str, sort: str, source: str, sources: Iterable[str], total: int
+    page: Page, *, q: str, sort: str, source: str, sources: Iterable[str], total: int,
+    since: str = "", until: str = "", language: str = "",
+    hits: Iterable[tuple[Any, str | None]] = (),
 ) -> str:
-    """The home page: newest stories first, with a search box and filters."""
+    """The home page: newest stories first, with a search box and filters; ``hits`` are
+    (article found by the full-text search, its story id), listed above the stories."""
     options = ['<option value="">all sources</option>'] + [
         f'<option value="{esc(s)}"{" selected" if s == source else ""}>{esc(s)}</option>'
         for s in sources
@@ -122,11 +125,25 @@ def story_list_page(
     form = (
         '<form class="search" method="get" action="/" role="search">'
         f'<input type="search" name="q" value="{esc(q)}" placeholder="Search headlines, '
-        'summaries and titles" aria-label="Search stories">'
+        'titles and article texts" aria-label="Search stories">'
         f'<select name="source" aria-label="Source">{"".join(options)}</select>'
         f'<select name="sort" aria-label="Sort">{sorts}</select>'
+        f'<label>from <input type="date" name="since" value="{esc(since)}"></label>'
+        f'<label>to <input type="date" name="until" value="{esc(until)}"></label>'
+        f'<input type="text" name="language" value="{esc(language)}" size="4" '
+        'placeholder="lang" aria-label="Language">'
         '<button type="submit">Search</button></form>'
     )
+    found = []
+    for hit, story_id in hits:
+        title = esc(hit.title) or esc(hit.id)
+        link = (f'<a href="{esc(_path("stories", story_id))}">{title}</a>' if story_id
+                else title)
+        found.append(f'<li class="hit">{link} <span class="muted">{esc(hit.source)} '
+                     f'{_when(hit.published) if hit.published else ""}</span>'
+                     f'<p class="sum">{esc(hit.snippet)}</p></li>')
+    articles = (f'<section class="hits"><h2>Articles that mention {esc(q)}</h2>'
+                f'<ul>{"".join(found)}</ul></section>') if found else ""
     items = []
     for row in page.items:
         stats = [_plural(row.articles, "article"),
@@ -144,13 +161,15 @@ def story_list_page(
                else '<p class="muted">No stories match.</p>')
     pager = ""
     if page.next_cursor:
-        params = {k: v for k, v in (("q", q), ("source", source), ("sort", sort)) if v}
+        params = {k: v for k, v in (("q", q), ("source", source), ("sort", sort),
+                                    ("since", since), ("until", until),
+                                    ("language", language)) if v}
         params["cursor"] = page.next_cursor
         href = esc("/?" + urlencode(params))
         pager = f'<p class="pager"><a rel="next" href="{href}">More stories</a></p>'
     head = (f'<h1>Stories</h1><p class="muted">{esc(_plural(total, "story"))} stored; each brief '
             "cites the source text of every line.</p>")
-    return _document("Stories", head + form + listing + pager)
+    return _document("Stories", head + form + articles + listing + pager)
 
 
 def story_page(brief: dict[str, Any], diffs: list[tuple[str, str, str]]) -> str:

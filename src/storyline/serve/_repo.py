@@ -17,6 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..engine import Engine, doc_id
 from ..model import Article, DedupRecord
+from ..store._search import SNIPPET_WORDS, SearchHit, SearchQuery, search_words
 
 __all__ = ["MemoryRepository", "RebuildResult", "Repository", "WriteCounts", "rebuild"]
 
@@ -81,6 +82,10 @@ class Repository(Protocol):
         """Store articles (new ones added, changed ones updated)."""
         ...
 
+    def search(self, query: SearchQuery) -> list[SearchHit]:
+        """Articles whose title or body holds every word of the query (full text)."""
+        ...
+
     def update(self) -> list[str]:
         """Place what was added since the last update; the ids of the stories it changed."""
         ...
@@ -136,6 +141,26 @@ class MemoryRepository:
     def version_counts(self, ids: Iterable[str]) -> dict[str, int]:
         return {i: len(self._articles[i]) for i in ids if i in self._articles}
 
+    def search(self, query: SearchQuery) -> list[SearchHit]:
+        """What the store's index answers, by scanning: the same words rule and filters."""
+        words = search_words(query.q)
+        if not words:
+            return []
+        found: list[tuple[int, Article]] = []
+        for a in self.articles():
+            tokens = search_words(f"{a.title} {a.text}")
+            if not all(w in tokens for w in words) or not _keeps(query, a):
+                continue
+            found.append((sum(tokens.count(w) for w in words), a))
+        if query.sort == "newest":
+            found.sort(key=lambda item: item[1].published.timestamp()
+                       if item[1].published else float("-inf"), reverse=True)
+        else:
+            found.sort(key=lambda item: -item[0])
+        page = found[query.offset:query.offset + query.limit]
+        return [SearchHit(a.id, a.title, a.source, a.url, a.published, a.language,
+                          _snippet(a.text, words)) for _, a in page]
+
     def add_articles(self, articles: Sequence[Article]) -> WriteCounts:
         new = updated = unchanged = 0
         with self._lock:
@@ -179,3 +204,26 @@ class MemoryRepository:
 
     def _fetch(self, *, ids: Sequence[str]) -> list[Article]:
         return self.articles(ids)
+
+
+def _keeps(query: SearchQuery, a: Article) -> bool:
+    """The search filters on one article (dates bound the publication instant)."""
+    if query.since is not None and (a.published is None or a.published < query.since):
+        return False
+    if query.until is not None and (a.published is None or a.published > query.until):
+        return False
+    if query.source and (a.source or "").casefold() != query.source.casefold():
+        return False
+    return not (query.language and (a.language or "").casefold() != query.language.casefold())
+
+
+def _snippet(text: str, words: list[str]) -> str:
+    """A few words of ``text`` around the first of ``words`` it holds."""
+    tokens = text.split()
+    for i, token in enumerate(tokens):
+        if any(w in token.casefold() for w in words):
+            start = max(0, i - SNIPPET_WORDS // 2)
+            part = " ".join(tokens[start:start + SNIPPET_WORDS])
+            return ("…" if start else "") + part + ("…" if start + SNIPPET_WORDS < len(tokens)
+                                                    else "")
+    return " ".join(tokens[:SNIPPET_WORDS])

@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "ArticleHit",
+    "ArticleHits",
     "ArticleIn",
     "ArticleOut",
     "BriefArticle",
@@ -145,6 +147,25 @@ class StorySummary(BaseModel):
     url: str = Field(description="path of the story's web page")
 
 
+class ArticleHit(BaseModel):
+    """One article a full-text search found, with a snippet of its text around the words."""
+
+    id: str
+    title: str
+    source: str | None
+    url: str | None
+    published: datetime | None
+    language: str | None
+    snippet: str = Field(description="a passage of the article's text around the words")
+    story: str | None = Field(description="id of the story the article belongs to")
+
+
+class ArticleHits(BaseModel):
+    items: list[ArticleHit]
+    next_offset: int | None = Field(
+        description="pass as `offset` to get the next page; null on the last page")
+
+
 class StoryList(BaseModel):
     items: list[StorySummary]
     next_cursor: str | None = Field(
@@ -228,3 +249,4 @@ class ErrorOut(BaseModel):
 
 
 Sort = Literal["newest", "largest"]
+SearchSort = Literal["relevance", "newest"]

@@ -26,6 +26,7 @@ from ..engine import Engine
 from ..model import Article, DedupRecord, Passage
 from ..store import Store
 from ..store._schema import ArticleRow, BriefRow, DedupRow, StoryMemberRow, StoryRow, VersionRow
+from ..store._search import SearchHit, SearchQuery
 from ..store._store import published_of
 from ._repo import WriteCounts
 
@@ -141,6 +142,9 @@ class StoreRepository:
                 .where(ArticleRow.id.in_(wanted)).group_by(ArticleRow.key, ArticleRow.id)
             )
             return {aid: n for aid, n in rows}
+
+    def search(self, query: SearchQuery) -> list[SearchHit]:
+        return self.store.search(query)
 
     # ------------------------------------------------------------------ writes
 

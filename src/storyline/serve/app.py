@@ -8,29 +8,39 @@ configured writes are refused outright (403) rather than left open.
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import asdict, dataclass
-from datetime import UTC
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, HTTPException, Path, Query, status
+from fastapi import Body, Depends, FastAPI, HTTPException, Path, Query, Request, status
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from ..ingest._records import Day, parse_date
 from ..model import Article, DedupRecord
 from ..normalize import normalize_article
+from ..store._search import SearchQuery
 from . import _pages
 from ._diff import diff_texts
 from ._index import BadCursor, PageCache, RevisionClock, StoryIndex
 from ._repo import Repository
 from ._schemas import (
+    ArticleHit,
+    ArticleHits,
     ArticleIn,
     ArticleOut,
     ErrorOut,
     GroupMember,
     GroupOut,
     IngestResult,
+    SearchSort,
     Sort,
     StatusOut,
     StoryDetail,
@@ -42,6 +52,7 @@ from ._worker import UpdateWorker
 __all__ = ["MAX_BATCH", "create_app"]
 
 MAX_BATCH = 1000  # articles per POST; larger loads belong in `storyline` batch commands
+_BODY_HITS = 1000  # articles a story-list search takes from the full-text index
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -62,8 +73,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_api = str(scope.get("path", "")).startswith(("/api", "/openapi"))
-        csp = _API_CSP if is_api else _pages.CSP
+        path = str(scope.get("path", ""))
+        is_api = path.startswith(("/api", "/openapi"))
+        csp = _API_CSP if is_api else _DOCS_CSP if path.startswith("/docs") else _pages.CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -80,6 +92,70 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _docs_page() -> str:
+    """FastAPI's Swagger UI page, its scripts and styles served from this server."""
+    return bytes(get_swagger_ui_html(
+        openapi_url="/openapi.json", title="storyline API",
+        swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+        swagger_css_url="/docs/assets/swagger-ui.css",
+        swagger_favicon_url="/docs/assets/favicon-32x32.png").body).decode()
+
+
+_DOCS_HTML = _docs_page()
+# The one inline script of the page (it starts Swagger UI) is allowed by its hash.
+_DOCS_CSP = (
+    "default-src 'none'; script-src 'self' "
+    + " ".join(_pages._hash(m) for m in re.findall(r"<script>(.*?)</script>", _DOCS_HTML,
+                                                    flags=re.S))
+    + "; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def _time_bound(value: date | datetime | None, *, end: bool) -> datetime | None:
+    """A date or time filter as an instant; a date alone as ``until`` means the end of
+    that day, as ``since`` its start (UTC). Naive times are UTC, as in ingest."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    start = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return start + timedelta(days=1, microseconds=-1) if end else start
+
+
+def _page_bound(value: str, *, end: bool) -> datetime | None:
+    """What a page's date field holds (a browser sends 2025-03-04); anything else is no
+    filter (a page stays lenient where the API says 422)."""
+    parsed = parse_date(value) if value else None
+    if parsed is None:
+        return None
+    return _time_bound(parsed.date() if isinstance(parsed, Day) else parsed, end=end)
+
+
+def _query_names(dependant: Dependant) -> list[str]:
+    """The query parameters a route and its dependencies declare."""
+    names = [p.alias for p in dependant.query_params]
+    for sub in dependant.dependencies:
+        names += _query_names(sub)
+    return names
+
+
+async def _known_query_parameters(request: Request) -> None:
+    """A parameter the API does not take is an error, not silently ignored: a client that
+    sends ``since=`` to a route without it would otherwise trust a filter never applied."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not request.url.path.startswith("/api"):
+        return
+    known = set(_query_names(route.dependant))
+    unknown = [k for k in request.query_params if k not in known]
+    if unknown:
+        expected = ", ".join(sorted(known)) or "none"
+        raise RequestValidationError([
+            {"type": "extra_forbidden", "loc": ("query", k), "input": request.query_params[k],
+             "msg": f"unknown query parameter {k!r} (this route takes: {expected})"}
+            for k in unknown])
 
 
 @dataclass
@@ -150,9 +226,15 @@ def create_app(
         title="storyline",
         version="1",
         summary="Stories, cited briefs and their source articles.",
-        docs_url=None,  # the hosted docs pages load scripts from a CDN; the CSP forbids that
+        docs_url=None,  # served below from the bundled Swagger UI, not from a CDN
         redoc_url=None,
+        dependencies=[Depends(_known_query_parameters)],
     )
+    import swagger_ui_bundle
+    from starlette.staticfiles import StaticFiles
+
+    app.mount("/docs/assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+              name="docs-assets")
     app.add_middleware(SecurityHeaders)
     clock = RevisionClock(repo, ttl=revision_ttl)
     state = _State(repo, clock, StoryIndex(repo, clock), PageCache(), token or None,
@@ -178,6 +260,13 @@ def create_app(
         if not state.index.ready():
             await run_in_threadpool(state.index.rows)
 
+    async def body_matches(q: str | None) -> set[str] | None:
+        """Ids of the articles whose bodies hold every word of ``q`` (the index's best)."""
+        if not q or not q.strip():
+            return None
+        hits = await run_in_threadpool(state.repo.search, SearchQuery(q, limit=_BODY_HITS))
+        return {h.id for h in hits}
+
     def load_brief(story_id: str) -> dict[str, Any]:
         brief = state.repo.brief(story_id)
         if brief is None:
@@ -193,14 +282,26 @@ def create_app(
         source: Annotated[str | None, Query(max_length=500,
                                             description="only stories with this outlet")] = None,
         q: Annotated[str | None, Query(max_length=500, description=(
-            "words that must all appear in the headline, summary or article titles"))] = None,
+            "words that must all appear in the headline, summary or titles, or in the "
+            "title or body of one of the story's articles (full-text index)"))] = None,
+        since: Annotated[date | datetime | None, Query(description=(
+            "only stories with an article published at or after this date or time"))] = None,
+        until: Annotated[date | datetime | None, Query(description=(
+            "only stories with an article published at or before this date (the whole "
+            "day) or time"))] = None,
+        min_articles: Annotated[int, Query(ge=1, le=100_000, description=(
+            "only stories of at least this many articles"))] = 1,
         cursor: Annotated[str | None, Query(max_length=1000)] = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> StoryList:
         """Stories, newest or largest first, filtered and paged with an opaque cursor."""
         await refresh_index()
+        bounds = _time_bound(since, end=False), _time_bound(until, end=True)
+        matched = await body_matches(q)
         try:
-            page = state.index.page(sort=sort, source=source, q=q, cursor=cursor, limit=limit)
+            page = state.index.page(sort=sort, source=source, q=q, cursor=cursor, limit=limit,
+                                    matched=matched, since=bounds[0], until=bounds[1],
+                                    min_articles=min_articles)
         except BadCursor as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
         return StoryList(items=[StorySummary.model_validate(r.to_dict()) for r in page.items],
@@ -226,6 +327,34 @@ def create_app(
         """A story's reports, each with its exact copies, near-duplicates and versions."""
         brief = load_brief(story_id)
         return _groups(brief, state.repo.dedup(a["id"] for a in brief.get("articles") or []))
+
+    @app.get("/api/articles", response_model=ArticleHits, tags=["articles"])
+    def search_articles(
+        q: Annotated[str, Query(min_length=1, max_length=500, description=(
+            "words that must all appear in the article's title or body"))],
+        since: Annotated[date | datetime | None, Query(description=(
+            "published at or after this date or time"))] = None,
+        until: Annotated[date | datetime | None, Query(description=(
+            "published at or before this date (the whole day) or time"))] = None,
+        source: Annotated[str | None, Query(max_length=500, description="this outlet only")
+                          ] = None,
+        language: Annotated[str | None, Query(max_length=32, description=(
+            "this language only (as stored, e.g. en)"))] = None,
+        sort: SearchSort = "relevance",
+        offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> ArticleHits:
+        """Full-text search of the stored articles (titles and bodies, through the
+        database's own index), filtered by date, outlet and language."""
+        query = SearchQuery(q, since=_time_bound(since, end=False),
+                            until=_time_bound(until, end=True), source=source,
+                            language=language, sort=sort, limit=limit + 1, offset=offset)
+        hits = state.repo.search(query)
+        items = [ArticleHit(id=h.id, title=h.title, source=h.source, url=h.url,
+                            published=h.published, language=h.language, snippet=h.snippet,
+                            story=state.repo.story_of(h.id)) for h in hits[:limit]]
+        return ArticleHits(items=items,
+                           next_offset=offset + limit if len(hits) > limit else None)
 
     @app.get("/api/articles/{article_id}", response_model=ArticleOut, tags=["articles"],
              responses=_ERRORS)
@@ -270,24 +399,43 @@ def create_app(
     def html(body: str, code: int = 200) -> HTMLResponse:
         return HTMLResponse(body, status_code=code)
 
+    @app.get("/docs", response_class=HTMLResponse, tags=["pages"])
+    def docs() -> HTMLResponse:
+        """The API described by /openapi.json, browsable (Swagger UI, served locally)."""
+        return html(_DOCS_HTML)
+
     @app.get("/", response_class=HTMLResponse, tags=["pages"],
              responses={400: {"description": "Bad cursor", "content": {"text/html": {}}}})
     async def home(
         sort: Sort = "newest",
         source: Annotated[str, Query(max_length=500)] = "",
         q: Annotated[str, Query(max_length=500)] = "",
+        since: Annotated[str, Query(max_length=40)] = "",
+        until: Annotated[str, Query(max_length=40)] = "",
+        language: Annotated[str, Query(max_length=32)] = "",
         cursor: Annotated[str, Query(max_length=1000)] = "",
     ) -> HTMLResponse:
-        """The story list with a search box."""
+        """The story list with a search box (bodies included) and date, outlet and
+        language filters; a search also lists the matching articles."""
         await refresh_index()
+        bounds = _page_bound(since, end=False), _page_bound(until, end=True)
+        hits = []
+        if q.strip():
+            query = SearchQuery(q, since=bounds[0], until=bounds[1], source=source or None,
+                                language=language or None, limit=_BODY_HITS)
+            hits = await run_in_threadpool(state.repo.search, query)
         try:
             page = state.index.page(sort=sort, source=source or None, q=q or None,
-                                    cursor=cursor or None, limit=25)
+                                    cursor=cursor or None, limit=25,
+                                    matched={h.id for h in hits}, since=bounds[0],
+                                    until=bounds[1])
         except BadCursor as exc:
             return html(_pages.error_page(400, str(exc)), 400)
+        shown = [(h, state.repo.story_of(h.id)) for h in hits[:10]]
         return html(_pages.story_list_page(
             page, q=q, sort=sort, source=source, sources=state.index.sources(),
-            total=len(state.index.rows()),
+            total=len(state.index.rows()), since=since, until=until, language=language,
+            hits=shown,
         ))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, tags=["pages"],
