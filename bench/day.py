@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--poll", type=int, default=2_000, help="articles per poll")
     ap.add_argument("--url", help="database URL (default: a new SQLite file)")
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--polls", type=int, default=None,
+                    help="stop after this many polls (the day's density is kept)")
     ap.add_argument("--out", type=Path, help="write the result as JSON here")
     args = ap.parse_args(argv)
 
@@ -69,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     with Store(url) as store, Engine(store, state_dir=tmp / "engine",
                                      workers=args.workers) as engine:
         for k, start in enumerate(range(0, len(articles), args.poll)):
+            if args.polls is not None and k >= args.polls:
+                break
             batch = articles[start:start + args.poll]
             t0 = time.perf_counter()
             store.add_articles(batch)
@@ -77,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
             t2 = time.perf_counter()
             polls.append({"poll": k, "articles": len(batch), "store_s": round(t1 - t0, 3),
                           "update_s": round(t2 - t1, 3), "stories": len(result.stories),
-                          "retired": len(result.retired), "briefs": result.briefs})
+                          "retired": len(result.retired), "briefs": result.briefs,
+                          "analysed": result.analysed,
+                          "timings": {k: round(v, 2) for k, v in result.timings.items()}})
             print(json.dumps(polls[-1]), flush=True)
         total = time.perf_counter() - started
     with Store(url) as store, Engine(store, state_dir=tmp / "engine") as engine:
@@ -90,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "day", "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": commit(), "machine": machine(), "articles": len(articles),
         "poll": args.poll, "polls": len(polls), "db": "postgresql" if args.url else "sqlite",
-        "total_s": round(total, 1), "articles_per_s": round(len(articles) / total, 1),
+        "placed": sum(p["articles"] for p in polls), "total_s": round(total, 1),
+        "articles_per_s": round(sum(p["articles"] for p in polls) / total, 1),
         "update_median_s": round(statistics.median(updates), 2), "update_p95_s": p95,
         "refresh_nothing_new_s": round(nothing, 4),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

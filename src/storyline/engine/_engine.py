@@ -58,12 +58,16 @@ class UpdateResult:
     briefs: int = 0
     analysed: int = 0  # distinct texts analysed (the rest had a stored analysis)
     seconds: float = 0.0
+    # where the time went: placing (dedup, stories, saving them), analysing new texts,
+    # briefing, writing the checkpoint
+    timings: dict[str, float] = field(default_factory=dict)
     seq: int = 0  # the checkpoint's sequence number after the update
 
     def to_dict(self) -> dict[str, object]:
         return {"contents": self.contents, "stories": len(self.stories),
                 "retired": len(self.retired), "briefs": self.briefs,
                 "analysed": self.analysed,
+                "timings": {k: round(v, 3) for k, v in self.timings.items()},
                 "seconds": round(self.seconds, 3), "seq": self.seq}
 
 
@@ -100,6 +104,7 @@ class Engine:
         # analyses by text hash, kept here when there is no store to keep them
         self._analyses: dict[str, ArticleAnalysis] = {}
         self.analysed = 0  # distinct texts this engine has analysed
+        self.analyse_seconds = 0.0  # time spent making (not reading) analyses
 
     def __enter__(self) -> Engine:
         return self
@@ -185,12 +190,14 @@ class Engine:
             stored = self.store.analyses(ANALYSIS_KIND, [h for h in texts if h not in found])
             found.update((h, ArticleAnalysis.from_dict(d)) for h, d in stored.items())
         missing = [h for h in texts if h not in found]
+        started = time.perf_counter()
         chunks = [missing[i:i + _ANALYSE_CHUNK] for i in range(0, len(missing), _ANALYSE_CHUNK)]
         made: dict[str, ArticleAnalysis] = {}
         for keys, done in zip(chunks, self.executor.map(
                 analyze_texts, [[texts[h] for h in keys] for keys in chunks]), strict=True):
             made.update(zip(keys, done, strict=True))
         self.analysed += len(made)
+        self.analyse_seconds += time.perf_counter() - started
         if self.store is not None:
             if made:
                 self.store.save_analyses(ANALYSIS_KIND,
@@ -247,12 +254,18 @@ class Engine:
             result.contents += len(rows)
             if progress is not None:
                 progress(len(rows))
+        placed = time.perf_counter()
+        result.timings["place"] = placed - started
         if brief and changed:
-            before = self.analysed
+            before, spent = self.analysed, self.analyse_seconds
             result.briefs = self._rebrief(store, state, changed)
             result.analysed = self.analysed - before
+            result.timings["analyse"] = self.analyse_seconds - spent
+            result.timings["brief"] = time.perf_counter() - placed - result.timings["analyse"]
+        saving = time.perf_counter()
         if self.state_dir is not None:
             state.save(self.state_dir)
+        result.timings["checkpoint"] = time.perf_counter() - saving
         result.stories = sorted(changed)
         result.retired = sorted(retired)
         result.seq = state.seq
