@@ -43,7 +43,8 @@ def test_the_analysis_holds_sentences_entities_quotes_and_parsed_figures():
     assert text[quote.start:quote.end].strip('"').startswith("We had no choice")
     assert quote.speaker == "Mara Quell"
     jobs = [f for fs in an.figures for f in fs if f.kind == "count"]
-    assert jobs and jobs[0].quantity == "jobs" and jobs[0].holder == "Harbour Freight"  # the quantity comes from the parse
+    # the quantity and the holder come from the parse
+    assert jobs and jobs[0].quantity == "jobs" and jobs[0].holder == "Harbour Freight"
 
 
 def test_analyses_of_many_texts_equal_those_made_one_by_one(sample_articles):
