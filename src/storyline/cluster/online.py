@@ -45,6 +45,7 @@ from ._embeddings import embed, embedding_text
 from ._entities import tag_title, tag_titles
 from ._features import FeatureConfig, article_features
 from ._kernels import two_means
+from ._pair import PairModel, load_pair_model
 
 __all__ = ["ClusterConfig", "OnlineClusterer"]
 
@@ -77,6 +78,11 @@ class ClusterConfig:
     # the sum of the story's); 0 = off. Needs the optional extra storyline[embeddings].
     embedding_mix: float = 0.0
     embedding_words: int = 40
+    # how an article decides to join its best candidate: "threshold" (similarity against
+    # the time-dependent threshold above) or "model" (the learned pair model's probability,
+    # ``cluster/_pair.py``; threshold, day_step, gap_slope and title_mix are then unused)
+    decision: str = "threshold"
+    pair_model: str = ""  # path of a pair model JSON; empty = the packaged pair_model.json
 
     @property
     def features(self) -> FeatureConfig:
@@ -203,6 +209,11 @@ class OnlineClusterer:
     def __init__(self, config: ClusterConfig | None = None, *, now: datetime | None = None):
         self.config = config or ClusterConfig.default()
         self._features = self.config.features
+        if self.config.decision not in ("threshold", "model"):
+            raise ValueError(f"unknown cluster decision {self.config.decision!r}")
+        self._model: PairModel | None = load_pair_model(self.config.pair_model) \
+            if self.config.decision == "model" else None
+        self._titles = bool(self.config.title_mix) or self._model is not None
         self.stories: list[_Story] = []
         self._ids: dict[str, int] = {}  # term -> id
         self._vocab: list[str] = []  # id -> term
@@ -357,19 +368,14 @@ class OnlineClusterer:
         ts = self._timestamp(article)
         if ts is not None:
             self._clock = ts if self._clock is None else max(self._clock, ts)
+        candidates = self._candidates(vec)
+        if self._model is not None:
+            scored = self._model_margins(vec, tvec, ts, candidates, self._model)
+        else:
+            scored = self._threshold_margins(vec, tvec, ts, embedding, candidates)
         best, best_margin = -1, 0.0
         linked: list[int] = []
-        for s in self._candidates(vec):
-            story = self.stories[s]
-            needed = self._needed(ts, story)
-            if needed == math.inf:
-                continue
-            sim = story.cosine(vec)
-            if cfg.title_mix and tvec:
-                sim += cfg.title_mix * story.title_cosine(tvec)
-            if embedding is not None:
-                sim += cfg.embedding_mix * story.embedding_cosine(embedding)
-            margin = sim - needed
+        for s, margin in scored:
             if margin >= 0.0:
                 linked.append(s)
                 if best < 0 or margin > best_margin:
@@ -380,19 +386,95 @@ class OnlineClusterer:
                     self._story_cosine(self.stories[best], self.stories[other]) \
                     >= cfg.merge_threshold:
                 self._merge(best, other)
+        return self._place(best, article.id, vec, tvec, ts, embedding)
+
+    def _threshold_margins(self, vec: dict[str, float], tvec: dict[str, float],
+                           ts: float | None, embedding: NDArray[np.float32] | None,
+                           candidates: list[int]) -> list[tuple[int, float]]:
+        """Similarity minus the time-dependent threshold, for each candidate in the window."""
+        cfg = self.config
+        out = []
+        for s in candidates:
+            story = self.stories[s]
+            needed = self._needed(ts, story)
+            if needed == math.inf:
+                continue
+            sim = story.cosine(vec)
+            if cfg.title_mix and tvec:
+                sim += cfg.title_mix * story.title_cosine(tvec)
+            if embedding is not None:
+                sim += cfg.embedding_mix * story.embedding_cosine(embedding)
+            out.append((s, sim - needed))
+        return out
+
+    def _model_margins(self, vec: dict[str, float], tvec: dict[str, float],
+                       ts: float | None, candidates: list[int], model: PairModel
+                       ) -> list[tuple[int, float]]:
+        """The pair model's logit minus the logit of its prior, for each candidate."""
+        cut = model.cut
+        return [(s, model.logit(row) - cut)
+                for s, row in self._pair_features(vec, tvec, ts, candidates)]
+
+    def _pair_features(self, vec: dict[str, float], tvec: dict[str, float],
+                       ts: float | None, candidates: list[int]
+                       ) -> list[tuple[int, list[float]]]:
+        """``_pair.FEATURES`` of the article against each candidate within the window.
+
+        All of it comes from what the threshold decision computes anyway (the centroid
+        and title cosines, the story's times and size) plus two lookups of the article's
+        names and numbers in the centroid: a few microseconds per candidate."""
+        window = self.config.window_days
+        names = [(t, w * w) for t, w in vec.items() if t[0] == "@"]
+        numbers = [(t, w * w) for t, w in vec.items() if t[0].isdigit()]
+        names_total = sum(w2 for _t, w2 in names)
+        numbers_total = sum(w2 for _t, w2 in numbers)
+        rows: list[tuple[int, list[float]]] = []
+        for s in candidates:
+            story = self.stories[s]
+            if ts is None or story.last is None:
+                gap = since = 0.5  # undated: half a day, as for the threshold
+            else:
+                since = abs(ts - story.last) / _DAY
+                if since > window:
+                    continue
+                gap = abs(ts - (story.when if story.when is not None else story.last)) / _DAY
+            c = story.centroid
+            shared_names = sum(w2 for t, w2 in names if t in c) / names_total \
+                if names_total else 0.0
+            shared_numbers = sum(w2 for t, w2 in numbers if t in c) / numbers_total \
+                if numbers_total else 0.0
+            rows.append((s, [story.cosine(vec), story.title_cosine(tvec) if tvec else 0.0,
+                             0.0, shared_names, shared_numbers, min(gap, 1.0),
+                             math.log1p(max(gap - 1.0, 0.0)), math.log1p(since),
+                             math.log(max(story.size, 1)), 0.0]))
+        if rows:
+            best = max(row[0] for _s, row in rows)
+            crowd = math.log1p(len(rows))
+            for _s, row in rows:
+                row[2] = best - row[0]
+                row[9] = crowd
+        return rows
+
+    def _place(self, best: int, article_id: str, vec: dict[str, float],
+               tvec: dict[str, float], ts: float | None,
+               embedding: NDArray[np.float32] | None, new_id: str | None = None) -> str:
+        """Add the article to story ``best`` (a new story when negative); run the split
+        check. ``new_id``: the id of a new story (else derived from the article's id)."""
+        cfg = self.config
         if best < 0:
-            best = self._new_story("s-" + hashlib.sha1(article.id.encode()).hexdigest()[:10])
+            best = self._new_story(
+                new_id or "s-" + hashlib.sha1(article_id.encode()).hexdigest()[:10])
         story = self.stories[best]
         self.touched.add(story.id)
         when = ts if ts is not None else self._clock
-        story.add(vec, article.id, when, cfg.time_ema)
-        if cfg.title_mix and tvec:
+        story.add(vec, article_id, when, cfg.time_ema)
+        if self._titles and tvec:
             story.add_title(tvec)
         if embedding is not None:
             story.add_embedding(embedding)
         top = sorted(vec.items(), key=lambda kv: -kv[1])[: cfg.index_terms]
         self._index(best, top)
-        self.assignments[article.id] = story.id
+        self.assignments[article_id] = story.id
         if story.reports is not None:
             if story.size > cfg.split_max:
                 story.reports = None  # established: the split check no longer applies
@@ -401,7 +483,7 @@ class OnlineClusterer:
                 member.embedding = embedding
                 story.reports.append(member)
                 self._split_check(best)
-        return self.assignments[article.id]
+        return self.assignments[article_id]
 
     def _index(self, s: int, top: list[tuple[str, float]], recent: int = 1) -> None:
         """Post story ``s`` under terms, unless among the term's ``recent`` last entries."""
@@ -465,7 +547,7 @@ class OnlineClusterer:
             story.add(body, article_id, r.ts, cfg.time_ema)
             title = {vocab[t]: w for t, w in zip(r.terms[r.n_body:], r.weights[r.n_body:],
                                                   strict=True)}
-            if cfg.title_mix and title:
+            if self._titles and title:
                 story.add_title(title)
             self.assignments[article_id] = story.id
         strongest = sorted(story.centroid.items(), key=lambda kv: -kv[1])[: cfg.index_terms]
