@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import random
 import sys
 import time
@@ -56,7 +57,9 @@ def squeezed(names: list[str], days: float) -> tuple[list[Article], dict[str, st
         last = dates[-1]
         step = days / max(len(dates) - 1, 1)
         moved = {d: last - timedelta(days=step * (len(dates) - 1 - i)) for i, d in enumerate(dates)}
-        articles += [dataclasses.replace(a, published=moved.get(a.published)) for a in corpus]
+        articles += [dataclasses.replace(
+            a, published=moved.get(a.published) if a.published is not None else None)
+            for a in corpus]
         gold.update({k: f"{name}:{v}" for k, v in load_gold(CORPORA / name / "gold.tsv").items()})
     return articles, gold
 
@@ -74,7 +77,7 @@ def spread(names: list[str], days: float) -> tuple[list[Article], dict[str, str]
 def distractors(n: int, days: float, seed: int = SEED) -> list[Article]:
     """``n`` synthetic base articles of ``make_corpus`` at random times in the span."""
     sys.path.insert(0, str(HERE))
-    import make_corpus
+    make_corpus = importlib.import_module("make_corpus")  # bench/, beside this script
 
     gen = make_corpus.Generator(make_corpus.Material(make_corpus.DEFAULT_SOURCES), n, seed)
     rng = random.Random(seed + 1)
