@@ -27,7 +27,7 @@ def _row(**values: float) -> list[float]:
     return [values.get(name, 0.0) for name in FEATURES]
 
 
-def test_packaged_model_loads_with_the_feature_order():
+def test_packaged_model_loads_with_the_feature_order() -> None:
     data = json.loads(resources.files("storyline.cluster").joinpath("pair_model.json")
                       .read_text())
     model = load_pair_model()
@@ -40,7 +40,7 @@ def test_packaged_model_loads_with_the_feature_order():
     assert weights["cosine_behind"] < 0 and weights["gap_day"] < 0
 
 
-def test_obvious_pair_joins_and_obvious_stranger_does_not():
+def test_obvious_pair_joins_and_obvious_stranger_does_not() -> None:
     model = load_pair_model()
     same = _row(cosine=0.6, title_cosine=0.5, names=0.8, numbers=0.5, crowd=np.log1p(5))
     stranger = _row(cosine=0.02, title_cosine=0.0, cosine_behind=0.4, gap_day=1.0,
@@ -51,12 +51,12 @@ def test_obvious_pair_joins_and_obvious_stranger_does_not():
     assert (model.logit(same) >= model.cut) and (model.logit(stranger) < model.cut)
 
 
-def test_model_features_mismatch_is_refused():
+def test_model_features_mismatch_is_refused() -> None:
     with pytest.raises(ValueError, match="features"):
         PairModel.from_dict({"features": ["cosine"], "coef": [1.0], "intercept": 0.0})
 
 
-def test_unknown_decision_is_refused():
+def test_unknown_decision_is_refused() -> None:
     with pytest.raises(ValueError, match="decision"):
         OnlineClusterer(ClusterConfig(decision="vote"))
 
@@ -74,7 +74,7 @@ BUDGET = ("The Velmora council approved a budget of 12 million for new school bu
           "the mayor Anja Tellmark said after the vote.")
 
 
-def test_model_decision_on_constructed_stream():
+def test_model_decision_on_constructed_stream() -> None:
     c = OnlineClusterer(MODEL)
     a = c.partial_fit(_art("a", FLOOD, "Riverton flood forces evacuations", 0))
     b = c.partial_fit(_art("b", FLOOD2, "Arlen river floods Riverton homes", 0.1))
@@ -83,7 +83,7 @@ def test_model_decision_on_constructed_stream():
     assert other != a
 
 
-def test_model_streaming_gives_the_batch_stories(sample_articles):
+def test_model_streaming_gives_the_batch_stories(sample_articles: list[Article]) -> None:
     records = dedup(sample_articles)
     batch = assign_stories(sample_articles, records, config=MODEL)
     scores = score_clusters(batch, load_gold("sample/gold.tsv"))
@@ -96,16 +96,17 @@ def test_model_streaming_gives_the_batch_stories(sample_articles):
     assert all(batch[k] == v for k, v in c.assignments.items())
 
 
-def test_spread_keeps_each_story_gaps():
+def test_spread_keeps_each_story_gaps() -> None:
     articles = [_art("a1", FLOOD, "", 0), _art("a2", FLOOD2, "", 3), _art("b1", BUDGET, "", 40)]
     gold = {"a1": "A", "a2": "A", "b1": "B"}
-    moved = {a.id: a.published for a in spread_stories(articles, gold, 1.0, seed=3)}
+    moved = {a.id: a.published for a in spread_stories(articles, gold, 1.0, seed=3)
+             if a.published is not None}
     assert moved["a2"] - moved["a1"] == timedelta(days=3)
     start = datetime(2031, 1, 1, tzinfo=UTC)
     assert all(start <= moved[k] < start + timedelta(days=1) for k in ("a1", "b1"))
 
 
-def test_lead_version_cuts_to_first_paragraphs():
+def test_lead_version_cuts_to_first_paragraphs() -> None:
     long = "\n\n".join(" ".join(["word"] * 50) for _ in range(5))
     cut = lead_version(_art("x", long, "t", 0))
     assert cut.text.count("\n\n") == 1 and len(cut.text.split()) == 100
@@ -120,7 +121,7 @@ def _slice() -> tuple[list[Article], dict[str, str]]:
     return articles, {a.id: gold[a.id] for a in articles}
 
 
-def test_harvest_labels_follow_gold_and_training_is_reproducible():
+def test_harvest_labels_follow_gold_and_training_is_reproducible() -> None:
     articles, gold = _slice()
     config = dataclasses.replace(ClusterConfig.default(), title_ner=False)
     X, y, groups = harvest(articles, gold, config=config)
@@ -141,7 +142,7 @@ SLICE_COEF = [5.90242216, 1.79929606, -6.32094465, 0.90555714, 0.19590017, -3.56
 SLICE_INTERCEPT = 8.35443893
 
 
-def test_threshold_stays_the_default_decision():
+def test_threshold_stays_the_default_decision() -> None:
     # the model is not the default: leave-one-corpus-out falls 0.07 to 0.13 below
     # in-corpus on basil (docs/benchmarks.md, "Stories on dense streams")
     assert ClusterConfig.default().decision == "threshold"
