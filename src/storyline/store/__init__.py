@@ -12,6 +12,7 @@ from __future__ import annotations
 from ._errors import StoreError
 from ._export import COLUMNS as EXPORT_COLUMNS
 from ._export import FORMATS as EXPORT_FORMATS
+from ._follows import FOLLOW_KINDS, Alert, Follow, FollowError, Follows, User
 from ._keys import article_key, canonical_url, content_hash
 from ._search import SearchHit, SearchQuery
 from ._store import AddResult, Store
@@ -20,11 +21,17 @@ from ._url import database_url, display_url
 __all__ = [
     "EXPORT_COLUMNS",
     "EXPORT_FORMATS",
+    "FOLLOW_KINDS",
     "AddResult",
+    "Alert",
+    "Follow",
+    "FollowError",
+    "Follows",
     "SearchHit",
     "SearchQuery",
     "Store",
     "StoreError",
+    "User",
     "article_key",
     "canonical_url",
     "content_hash",

@@ -22,14 +22,17 @@ from ._keys import KEY_LENGTH
 from ._types import JSONType, UTCDateTime
 
 __all__ = [
+    "AlertRow",
     "AnalysisRow",
     "ArticleRow",
     "Base",
     "BriefRow",
     "DedupRow",
+    "FollowRow",
     "RunRow",
     "StoryMemberRow",
     "StoryRow",
+    "UserRow",
     "VersionRow",
 ]
 
@@ -189,3 +192,56 @@ class AnalysisRow(Base):
     text_hash: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]]
+
+
+class UserRow(Base):
+    """Someone who follows things: known only by the SHA-256 of their token, so that a
+    copy of the database gives no one a usable token."""
+
+    __tablename__ = "users"
+
+    pk: Mapped[int] = mapped_column(_Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(Text)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created: Mapped[datetime]
+
+
+class FollowRow(Base):
+    """One thing a user follows (a story, a query or an outlet) and what it looked like at
+    the last scan (``state``), which the next scan compares with what is stored then."""
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("user_pk", "kind", "target"),)
+
+    pk: Mapped[int] = mapped_column(_Id, primary_key=True, autoincrement=True)
+    user_pk: Mapped[int] = mapped_column(_Id, ForeignKey("users.pk", ondelete="CASCADE"),
+                                         index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime]
+    state: Mapped[dict[str, Any]]
+    webhook_url: Mapped[str | None] = mapped_column(Text)
+    webhook_secret: Mapped[str | None] = mapped_column(String(64))
+
+
+class AlertRow(Base):
+    """One change a follow saw: unseen until the user marks it seen; ``delivered`` and
+    ``attempts`` track its webhook, when the follow has one."""
+
+    __tablename__ = "alerts"
+
+    pk: Mapped[int] = mapped_column(_Id, primary_key=True, autoincrement=True)
+    follow_pk: Mapped[int] = mapped_column(_Id, ForeignKey("follows.pk", ondelete="CASCADE"),
+                                           index=True)
+    user_pk: Mapped[int] = mapped_column(_Id, ForeignKey("users.pk", ondelete="CASCADE"),
+                                         index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    story: Mapped[str | None] = mapped_column(Text)
+    article: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]]
+    created: Mapped[datetime]
+    seen: Mapped[datetime | None]
+    delivered: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, column, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
-from ._schema import ArticleRow
+from ._schema import ArticleRow, VersionRow
 
 __all__ = ["SEARCH_OBJECTS", "SearchHit", "SearchQuery", "is_search_object", "search",
            "search_words"]
@@ -47,6 +47,8 @@ class SearchQuery:
 
     ``since``/``until`` bound the publication instant (inclusive); ``source`` and
     ``language`` match case-insensitively; ``sort`` is ``relevance`` or ``newest``.
+    ``new_after`` keeps only articles first stored after that content sequence number
+    (a version's pk): what a followed query has not seen yet.
     """
 
     q: str
@@ -57,6 +59,7 @@ class SearchQuery:
     sort: Literal["relevance", "newest"] = "relevance"
     limit: int = 20
     offset: int = 0
+    new_after: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,9 @@ def _filters(query: SearchQuery) -> list[ColumnElement[bool]]:
         out.append(func.lower(ArticleRow.source) == query.source.casefold())
     if query.language:
         out.append(func.lower(ArticleRow.language) == query.language.casefold())
+    if query.new_after is not None:
+        out.append(ArticleRow.key.in_(select(VersionRow.article_key).where(
+            VersionRow.pk > query.new_after, VersionRow.number == 1)))
     return out
 
 
