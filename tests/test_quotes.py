@@ -111,6 +111,71 @@ def test_no_speaker_when_the_text_does_not_say():
     assert _speaker_of(text, "never asked") is None
 
 
+def test_inflected_speech_verb():
+    text = ('The river authority approved the dredging plan.\n\n'
+            'Mayor Ilse Brandauer defended the plan on Tuesday, claiming that it would '
+            '"save the lower valley from the spring floods."')
+    assert _speaker_of(text, "spring floods") == "Ilse Brandauer"
+
+
+def test_participle_on_a_reported_clause_keeps_the_reporter():
+    text = ('Governor Lena Ambrose said the mood of the talks was "calm" and "friendly," '
+            'adding that no deal was near.')
+    assert [s for _, s in _quotes(text)] == ["Lena Ambrose", "Lena Ambrose"]
+
+
+def test_a_word_of_the_quotation_is_not_its_speaker():
+    text = ('The ferry strike ended after nine days.\n\n'
+            '"There is no shortcut to an agreement. None," Ruiz said, noting that both '
+            'sides "gave up something they wanted."')
+    assert [s for _, s in _quotes(text)] == ["Ruiz", "Ruiz"]
+
+
+def test_name_next_to_a_verb_the_parse_left_without_subject():
+    text = ('The new pier reflects the "quiet ambition" the harbour board has shown for a '
+            'decade, engineer Tomas Virtanen at the design firm Nordvik Partners said.')
+    assert _speaker_of(text, "quiet ambition") == "Tomas Virtanen"
+
+
+def test_title_before_the_name_is_not_the_speaker():
+    text = ('The council voted 7 to 2 for the new budget.\n\n'
+            '"We kept every library open," said Deputy Mayor Karin Olsen (Greens), the '
+            "budget's main author.")
+    assert _speaker_of(text, "library") == "Karin Olsen"
+
+
+def test_pronoun_finds_a_subject_ner_missed():
+    text = ('The plan to close the northern depot drew protests all week.\n\n'
+            'Olsen, in reply to her critics, stood by the plan on Thursday.\n\n'
+            '"It is the right plan for the town," she said.')
+    assert _speaker_of(text, "right plan") == "Olsen"
+
+
+def test_role_noun_matches_whole_words():
+    text = ('President Hugo Mertens opened the summit in Lisbon.\n\n'
+            'Clara Venn, the presidential hopeful of the opposition, listened from the front '
+            'row.\n\n'
+            '"We will not give up on the treaty," the president said.')
+    assert _speaker_of(text, "treaty") == "Hugo Mertens"
+
+
+def test_possessive_role_noun_and_the_pronoun_after_it():
+    text = ('Marek Kessler was fined on Friday for contempt of court.\n\n'
+            'Kessler attorney Dana Whitfield said in a statement that the fine was unfair.\n\n'
+            "Kessler's attorney, meanwhile, criticised the court on Monday, saying the judge "
+            '"ignored every witness we called."\n\n'
+            'She added, "We will win this on appeal."')
+    assert _speaker_of(text, "every witness") == "Dana Whitfield"
+    assert _speaker_of(text, "on appeal") == "Dana Whitfield"
+
+
+def test_campaign_of_a_named_person_is_the_speaker():
+    text = ('Rosa Ortega leads the polls in the northern districts.\n\n'
+            "Ortega's campaign said she would give a \"major address\" on Sunday about "
+            '"jobs, housing and the new rail line."')
+    assert same_speaker(_speaker_of(text, "rail line"), "Ortega campaign")
+
+
 # -- the evaluator --------------------------------------------------------------------------
 
 def test_same_speaker():

@@ -30,7 +30,7 @@ __all__ = ["ANALYSIS_KIND", "ArticleAnalysis", "analyze", "analyze_texts", "text
 
 # The name analyses are stored under: change the suffix whenever what an analysis holds or
 # how it is computed changes, so that stored analyses of the old kind are not read.
-ANALYSIS_KIND = "article/1"
+ANALYSIS_KIND = "article/2"
 
 ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "LAW"})
 _SALIENT = re.compile(r'"|\b(?:said|says|told|according to|added)\b')

@@ -90,6 +90,27 @@ characterised criticize criticized criticise criticised blast blasted slam slamm
 decry decried condemn condemned hail hailed welcome welcomed
 """)
 _SPEECH = _SPEECH_STEMS
+
+
+def _is_speech(word: str, verb: bool = True) -> bool:
+    """A speech verb in any inflection ("claiming", "railed", "urges"); derived forms only
+    as verbs, since "saying" or "warning" as nouns are no attribution."""
+    w = word.lower()
+    if w in _SPEECH:
+        return True
+    if not verb:
+        return False
+    for suf in ("ing", "ied", "ies", "ed", "es", "s", "d"):
+        if w.endswith(suf) and len(w) > len(suf) + 2:
+            stem = w[:-len(suf)]
+            cands = {stem, stem + "e"}
+            if suf in ("ied", "ies"):
+                cands.add(stem + "y")
+            if len(stem) > 2 and stem[-1] == stem[-2]:
+                cands.add(stem[:-1])  # "slammed", "quipping"
+            if cands & _SPEECH:
+                return True
+    return False
 _ATTRIBUTION_HINT = re.compile(
     r"\b(?:" + "|".join(sorted(_SPEECH, key=len, reverse=True)) + r"|according to)\b", re.I)
 _PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person",
@@ -344,6 +365,13 @@ class _Article:
     def reconcile(self) -> None:
         """One kind per name: a surname of a named person is a person ("Fox" the ex-president,
         though NER read an organisation)."""
+        for m in self.mentions:
+            # NER reads many names as organisations; a person's title or a "who" clause
+            # says otherwise ("Strzok attorney Jo Lind", "Jo Lind, who was president")
+            if m.kind == "org" and len(m.name.split()) <= 3 and not (
+                    set(m.name.lower().split()) & _ORG_NOUNS) and (
+                    m.role.startswith("who ") or _ROLE_NOUN.search(m.role)):
+                m.kind = "person"
         people = {m.name.split()[-1] for m in self.mentions if m.kind == "person"}
         for m in self.mentions:
             if m.kind == "org" and m.name.split()[-1] in people and len(m.name.split()) <= 3:
@@ -381,21 +409,25 @@ class _Article:
         mostly its subject); with ``role``, the nearest one holding that title."""
         before = [m for m in self.mentions if m.pos < pos and m.kind == kind]
         if role is not None:
-            return next((m for m in reversed(before) if role in m.role.lower()), None)
+            word = re.compile(rf"\b{re.escape(role)}\b")  # "president", not "presidential"
+            return next((m for m in reversed(before) if word.search(m.role.lower())), None)
         if not before:
             return None
         n = self.sentence_of(before[-1].pos)
-        return next(m for m in before if self.sentence_of(m.pos) == n)
+        there = [m for m in before if self.sentence_of(m.pos) == n]
+        return next((m for m in there if m.subject), there[0])
 
 
 def _ent_kind(label: str) -> str | None:
-    return {"PERSON": "person", "ORG": "org", "NORP": "org"}.get(label)
+    # a NORP ("Republicans") is a group: a speaker when named, never what "it" or "the
+    # company" stands for
+    return {"PERSON": "person", "ORG": "org", "NORP": "group"}.get(label)
 
 
 def _collect_mentions(art: _Article, docs: Mapping[int, Any], spans: list[tuple[int, int]],
                       persons: Mapping[int, list[tuple[int, int, str]]]) -> None:
     text = art.text
-    seen: set[int] = set()
+    guessed: list[_Mention] = []
     for n, (ss, se) in enumerate(spans):
         doc = docs.get(n)
         sentence = text[ss:se]
@@ -411,7 +443,17 @@ def _collect_mentions(art: _Article, docs: Mapping[int, Any], spans: list[tuple[
                 role = (_role_before(sentence, ent.start_char)
                         or _role_after(sentence, ent.end_char) or "")
                 art.add(_Mention(ss + ent.start_char, name, kind, subject, role))
-                seen.add(ss + ent.start_char)
+            # a subject name NER did not mark ("Schiff, in response, said"): most are people
+            for t in doc:
+                if t.dep_ not in ("nsubj", "nsubjpass") or not (
+                        t.pos_ == "PROPN" or _capitalised_noun(t)) or t.ent_type_:
+                    continue
+                s, e, _ = _name_span(t)
+                name = _clean_name(_strip_titles(doc.text[s:e]))
+                if name is None or _is_title(name) or name.lower() in _NOT_NAMES:
+                    continue
+                role = _role_before(sentence, s) or _role_after(sentence, e) or ""
+                guessed.append(_Mention(ss + s, name, "person", True, role))
         else:
             for s, e, label in persons.get(n, []):
                 kind = _ent_kind(label)
@@ -421,6 +463,10 @@ def _collect_mentions(art: _Article, docs: Mapping[int, Any], spans: list[tuple[
                     # a name first in its sentence is, most often, its subject
                     subject = not sentence[:s].strip(' "(')
                     art.add(_Mention(ss + s, name, kind, subject, role))
+    kinds = {m.name: m.kind for m in art.mentions}
+    for m in guessed:
+        m.kind = kinds.get(m.name, "person")
+        art.add(m)
     art.mentions.sort(key=lambda m: m.pos)
     art.reconcile()
 
@@ -442,7 +488,9 @@ def _name_span(tok: Any) -> tuple[int, int, str | None]:
     return lo, tok.idx + len(tok.text), None
 
 
-def _subject_of(verb: Any) -> Any | None:
+def _subject_of(verb: Any, outside: Any = lambda t: True) -> Any | None:
+    """The token that says what ``verb`` reports: its subject outside the quotation, up the
+    tree for a participle or a conjoined verb; None when the parse gives none."""
     if verb.lower_ == "according":
         for c in verb.children:
             if c.lower_ == "to":
@@ -453,17 +501,86 @@ def _subject_of(verb: Any) -> Any | None:
         return None
     v = verb
     for _ in range(5):
-        subj = next((c for c in v.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        # a word of the quotation is never its speaker ('None," Biden said': "None" is not)
+        subj = next((c for c in v.children if c.dep_ in ("nsubj", "nsubjpass") and outside(c)),
+                    None)
         if subj is not None:
             return subj
         if v.dep_ == "relcl":
             return v.head
         # "..., saying", "and added", "went on to call", "including calling": the clause's
         # subject is up the tree; a reported clause (ccomp) is not the speaker's own
-        if v.dep_ in ("ccomp", "ROOT") or v.head is v:
+        if v.dep_ in ("ccomp", "ROOT") or v.head.i == v.i:
             break
-        v = v.head
-    return None
+        h = v.head
+        # a participle the parse hangs on a reported clause ("X said the tone was good,
+        # saying ..."): the speaker is the one who reports that clause, not its subject
+        if h.dep_ == "ccomp" and h.head.i != h.i and _is_speech(h.head.text):
+            h = h.head
+        v = h
+    return _adjacent_name(v, outside)
+
+
+_COMMA = frozenset({",", "(", ")", "--", "\u2014", "\u2013"})
+
+
+def _adjacent_name(verb: Any, outside: Any) -> Any | None:
+    """The speaker of a speech verb the parse left without a subject: a subject it put
+    lower in the verb's left side ("On Friday, the aide, Jo Lind, ..., wrote" with "the
+    aide" under another verb), else the nearest person (then organisation) named just
+    before the verb, over at most two commas (", researcher Jo Lind at the firm Acme
+    said", "Jo Lind, D-Vt., said"), else a name right after it ("said Jo Lind")."""
+    doc = verb.doc
+    left = [t for t in verb.subtree if t.i < verb.i and outside(t)]
+    subj = next((t for t in left if t.dep_ in ("nsubj", "nsubjpass") and outside(t.head)
+                 and t.head.head.i == verb.i and (
+                     t.pos_ == "PROPN" or t.ent_type_ in ("PERSON", "ORG")
+                     or _ROLE_NOUN.fullmatch(t.lower_) or t.lower_ in _ORG_NOUNS)), None)
+    if subj is not None:
+        return subj
+    segments: list[list[Any]] = [[]]
+    i = verb.i - 1
+    while i >= 0 and doc[i].text != '"' and outside(doc[i]) and doc[i].text not in (";", ":"):
+        if doc[i].text in _COMMA:
+            if len(segments) == 3:
+                break
+            segments.append([])
+        else:
+            segments[-1].insert(0, doc[i])
+        i -= 1
+    for want in ("PERSON", "ORG"):
+        for seg in segments:
+            hits = [t for t in seg if t.ent_type_ == want]
+            if hits:
+                ent = next(e for e in doc.ents if e.start <= hits[0].i < e.end)
+                return doc[ent.end - 1]
+    props = [t for t in segments[0] if t.pos_ == "PROPN"]
+    if props and props[-1].i == verb.i - 1:
+        return props[-1]
+    j = verb.i + 1
+    while j < len(doc) and doc[j].pos_ == "PROPN" and outside(doc[j]):
+        j += 1
+    return doc[j - 1] if j > verb.i + 1 else None
+
+
+def _person_of_org(subj: Any, outside: Any) -> Any:
+    """The person in "analyst Jo Lind at Acme Partners said" when the parse made the
+    organisation the subject: a person named just before, joined by at/of/for/with."""
+    if subj.ent_type_ != "ORG" and subj.pos_ != "PROPN":
+        return subj
+    doc = subj.doc
+    i = subj.i - 1
+    while i >= 0 and doc[i].ent_type_ == subj.ent_type_ and doc[i].pos_ == "PROPN":
+        i -= 1  # the start of the organisation's name
+    seen_prep = False
+    while i >= 0 and doc[i].text not in _COMMA and doc[i].text != '"' and outside(doc[i]):
+        t = doc[i]
+        if t.lower_ in ("at", "of", "for", "with", "from"):
+            seen_prep = True
+        elif t.ent_type_ == "PERSON":
+            return t if seen_prep else subj
+        i -= 1
+    return subj
 
 
 @dataclass(slots=True)
@@ -473,9 +590,35 @@ class _Speaker:
     pos: int  # where the attribution is, for "he" resolution
 
 
+def _capitalised_noun(tok: Any) -> bool:
+    """A surname the tagger read as a common noun ("Suthers/NNS said"): capitalised, not
+    the sentence's first word, and no role or organisation noun."""
+    if tok.pos_ != "NOUN" or not tok.text[:1].isupper() or tok.text.isupper():
+        return False
+    first = next((t for t in tok.doc if t.is_alpha), None)
+    low = tok.lower_
+    return (first is None or tok.i != first.i) and low not in _ORG_NOUNS and \
+        low not in _DOC_NOUNS and not _ROLE_NOUN.fullmatch(low)
+
+
+def _is_title(name: str) -> bool:
+    return all(w.lower().strip(".") in _TITLE_WORDS or _ROLE_NOUN.fullmatch(w)
+               for w in name.split())
+
+
 def _resolve(tok: Any, art: _Article, base: int, sentence: str) -> _Speaker | None:
     """The speaker a subject token stands for: a _Speaker (its name None when the text
     does not say who), or None when the token is no subject of speech at all."""
+    sp = _resolve_token(tok, art, base, sentence)
+    if sp is not None and sp.name and tok.pos_ != "PROPN" and not _capitalised_noun(tok):
+        # "he", "the spokeswoman", "the company" stand for a name: later pronouns find it here
+        known = art.known(sp.name)
+        art.add(_Mention(sp.pos, sp.name, known.kind if known else "person", True,
+                         sp.role or ""))
+    return sp
+
+
+def _resolve_token(tok: Any, art: _Article, base: int, sentence: str) -> _Speaker | None:
     low = tok.lower_
     pos = base + tok.idx
     nobody = _Speaker(None, None, pos)
@@ -488,11 +631,19 @@ def _resolve(tok: Any, art: _Article, base: int, sentence: str) -> _Speaker | No
     if tok.pos_ == "PRON":
         return nobody
     dets = {c.lower_ for c in tok.children if c.dep_ in ("det", "nummod", "quantmod")}
-    if tok.pos_ == "PROPN" or tok.ent_type_ in ("PERSON", "ORG", "NORP"):
+    if tok.pos_ == "PROPN" or tok.ent_type_ in ("PERSON", "ORG", "NORP") or \
+            _capitalised_noun(tok):
         s, e, kind = _name_span(tok)
         name = _clean_name(_strip_titles(tok.doc.text[s:e]))
-        if name is None:
-            return nobody
+        if name is None or _is_title(name):
+            # a title the parse made the head ("said House Majority Leader Jo Lind"): the
+            # name is its apposition or compound
+            for c in tok.children:
+                if c.dep_ in ("appos", "compound", "flat") and c.i > tok.i and \
+                        c.pos_ == "PROPN":
+                    return _resolve(c, art, base, sentence)
+            if name is None:
+                return nobody
         known = art.known(name)
         if kind is None and tok.ent_type_ in _NUMERIC and known is None:
             return nobody  # a date, a number: not a speaker
@@ -510,8 +661,9 @@ def _resolve(tok: Any, art: _Article, base: int, sentence: str) -> _Speaker | No
         for c in tok.children:
             if c.dep_ in ("appos", "compound") and c.pos_ == "PROPN":
                 return _resolve(c, art, base, sentence)
-        definite = bool({c.lower_ for c in tok.children if c.dep_ in ("det", "poss")}
-                        & {"the", "his", "her", "its", "their", "this"})
+        poss = next((c for c in tok.children if c.dep_ == "poss"), None)
+        definite = poss is not None or bool(
+            {c.lower_ for c in tok.children if c.dep_ == "det"} & {"the", "this"})
         if low in _DOC_NOUNS:
             for c in tok.children:
                 if c.dep_ == "poss":
@@ -525,10 +677,22 @@ def _resolve(tok: Any, art: _Article, base: int, sentence: str) -> _Speaker | No
             return nobody
         if definite and tok.tag_ == "NN":
             if low in _ORG_NOUNS:
+                if poss is not None and poss.pos_ == "PROPN":
+                    # "Trump's campaign said": the organisation is the owner's
+                    s, e, _ = _name_span(poss)
+                    owner = _clean_name(_strip_titles(tok.doc.text[s:e]))
+                    if owner:
+                        return _Speaker(f"{art.full_name(owner, pos)} {low}", None, pos)
+                elif poss is not None and poss.pos_ == "NOUN" and poss.lower_ not in _ORG_NOUNS:
+                    # "the former secretary of state's campaign"
+                    who = _resolve_token(poss, art, base, sentence)
+                    if who is not None and who.name:
+                        return _Speaker(f"{who.name} {low}", None, pos)
                 m = art.antecedent(pos, "org")
                 return _Speaker(m.name, None, pos) if m else nobody
             if _ROLE_NOUN.fullmatch(low):
-                m = art.antecedent(pos, "person", low) or art.antecedent(pos, "person")
+                m = art.antecedent(pos, "person", low) or (
+                    None if poss is not None else art.antecedent(pos, "person"))
                 if m:
                     return _Speaker(m.name, m.role.strip() or None, pos)
         return nobody
@@ -544,6 +708,7 @@ def _attribute(doc: Any, base: int, quotes: list[_Span], target: _Span, art: _Ar
 
     verbs = [t for t in doc if outside(t) and (
         (t.lower_ in _SPEECH and t.pos_ in ("VERB", "AUX", "NOUN")) or
+        (t.pos_ == "VERB" and _is_speech(t.text)) or
         (t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to"))]
     if not verbs:
         return None
@@ -555,9 +720,10 @@ def _attribute(doc: Any, base: int, quotes: list[_Span], target: _Span, art: _Ar
     ordered = sorted(after, key=lambda v: v.idx) + sorted(before, key=lambda v: -v.idx)
     ordered += [v for v in verbs if v not in ordered]
     for v in ordered:
-        subj = _subject_of(v)
+        subj = _subject_of(v, outside)
         if subj is None:
             continue
+        subj = _person_of_org(subj, outside)
         sp = _resolve(subj, art, base, sentence)
         if sp is not None:
             return sp
